@@ -1,0 +1,3 @@
+"""Evaluation for yidang: metrics, audits, reports and synthetic registries with truth."""
+
+__all__: list[str] = []

@@ -1,0 +1,6 @@
+"""Standardisation of Chinese identity fields: plain functions over values.
+
+Nothing here imports DuckDB or splink, so the same functions serve DuckDB, Spark and tests.
+"""
+
+__all__: list[str] = []
