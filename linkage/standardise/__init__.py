@@ -1,6 +1,7 @@
 """Standardisation of Chinese identity fields: plain functions over values.
 
-Nothing here imports DuckDB or splink, so the same functions serve DuckDB, Spark and tests.
+Nothing here imports DuckDB or splink: the same functions serve DuckDB, Spark and
+tests.
 """
 
 __all__: list[str] = []

@@ -1,0 +1,162 @@
+"""The ``yidang`` command line: the batch operators' face of the engine.
+
+Commands print what a person needs (where the outputs are, the headline counts) and draw
+progress bars on a terminal; the engine itself only logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from linkage import __version__
+from linkage.errors import YidangError
+
+logger = logging.getLogger(__name__)
+
+console = Console(stderr=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        code: int = args.handler(args)
+    except YidangError as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yidang",
+        description="Link people across Chinese registries: one person, one file.",
+    )
+    parser.add_argument("--version", action="version", version=f"yidang {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log debug messages too"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo", help="synthetic registries -> full run -> report"
+    )
+    demo.add_argument("--persons", type=_positive, default=2_000)
+    demo.add_argument("--out", type=Path, default=Path("yidang-demo"))
+    demo.add_argument("--seed", type=int, default=20261203)
+    demo.set_defaults(handler=_demo)
+
+    synth = commands.add_parser(
+        "synth", help="write synthetic registries, truth.csv and project.toml"
+    )
+    synth.add_argument("--persons", type=_positive, required=True)
+    synth.add_argument("--out", type=Path, required=True)
+    synth.add_argument("--seed", type=int, default=0)
+    synth.set_defaults(handler=_synth)
+
+    link = commands.add_parser("link", help="the batch run over a project file")
+    link.add_argument("project", type=Path)
+    link.add_argument("--out", type=Path, default=None)
+    link.set_defaults(handler=_link)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%X"))
+    for name in ("linkage", "blocking", "evaluation"):
+        package_logger = logging.getLogger(name)
+        package_logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+        package_logger.addHandler(handler)
+    logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback ``(stage, done, total)`` drawing one bar per stage."""
+    with Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+        disable=not console.is_terminal,
+    ) as bars:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total or None)
+            bars.update(tasks[stage], completed=done, total=total or None)
+
+        yield update
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from evaluation.synth import generate
+
+    with progress_bar() as progress:
+        summary = generate(
+            args.out, persons=args.persons, seed=args.seed, progress=progress
+        )
+    records = sum(summary.records.values())
+    print(
+        f"wrote {len(summary.records)} registries ({records:,} records for "
+        f"{summary.persons:,} persons) to {summary.out_dir}"
+    )
+    print(f"project file: {summary.project_path}")
+    print(f"truth:        {summary.truth_path}")
+    return 0
+
+
+def _link(args: argparse.Namespace) -> int:
+    from linkage.pipeline import run_project
+
+    with progress_bar() as progress:
+        result = run_project(args.project, out_dir=args.out, progress=progress)
+    print(result.describe())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from evaluation.synth import generate
+    from linkage.pipeline import run_project
+
+    out: Path = args.out
+    with progress_bar() as progress:
+        summary = generate(
+            out / "registries", persons=args.persons, seed=args.seed, progress=progress
+        )
+        result = run_project(
+            summary.project_path, out_dir=out / "outputs", progress=progress
+        )
+    print(f"synthetic registries: {summary.out_dir}")
+    print(result.describe())
+    return 0

@@ -1,0 +1,372 @@
+"""The project file: a TOML description of one linkage run, parsed into typed settings.
+
+Users write the TOML (see DESIGN.md); :func:`load_project` turns it into frozen
+dataclasses and checks it as a whole, so that a person fixing a project file sees every
+problem at once rather than one per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linkage.errors import Problem, ProjectError
+from linkage.schema import PERSON_FIELDS, SourceKind
+
+ENCODINGS: tuple[str, ...] = ("auto", "utf-8", "utf-8-sig", "gb18030")
+FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+BACKENDS: tuple[str, ...] = ("duckdb",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceSettings:
+    """One registry extract and how its columns map onto canonical fields."""
+
+    name: str
+    kind: SourceKind
+    path: Path
+    encoding: str = "auto"
+    trust: int = 1
+    fields: Mapping[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    delimiter: str = ","
+
+    @property
+    def format(self) -> str:
+        """ "csv", "xlsx" or "parquet", from the file's suffix."""
+        return FORMATS[self.path.suffix.lower()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    """The [run] table: where the store and model live."""
+
+    name: str
+    store: Path
+    model: Path | None = None
+    backend: str = "duckdb"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Thresholds:
+    """Match probabilities: link at or above ``match``, review from ``review``."""
+
+    match: float = 0.95
+    review: float = 0.50
+
+
+@dataclass(frozen=True, kw_only=True)
+class Project:
+    """A validated project file."""
+
+    path: Path
+    run: RunSettings
+    thresholds: Thresholds
+    sources: tuple[SourceSettings, ...]
+
+    @property
+    def directory(self) -> Path:
+        """The folder that relative paths in the project file are read from."""
+        return self.path.parent
+
+    def source(self, name: str) -> SourceSettings:
+        """The source called ``name``."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+HeaderReader = Callable[[SourceSettings], list[str]]
+
+
+def load_project(
+    path: str | Path, *, read_header: HeaderReader | None = None
+) -> Project:
+    """Read and validate a project file.
+
+    Args:
+        path: The TOML file.
+        read_header: Returns a source's column names; used to check that every mapped
+            column exists. Defaults to :func:`linkage.sources.read_header`.
+
+    Returns:
+        The project, with paths resolved against the project file's folder.
+
+    Raises:
+        ProjectError: With every problem found, each naming the source and the fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectError(
+            str(path), [Problem("project", "file not found", "check the path")]
+        )
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ProjectError(
+            str(path), [Problem("project", f"not valid TOML: {error}", "fix it")]
+        ) from error
+
+    problems: list[Problem] = []
+    base = path.resolve().parent
+    run = _parse_run(document.get("run", {}), base, problems)
+    thresholds = _parse_thresholds(document.get("thresholds", {}), problems)
+    sources = _parse_sources(document.get("sources", []), base, problems)
+    _check_unknown_tables(document, problems)
+    if not problems:
+        _check_columns(sources, read_header or _default_header_reader(), problems)
+    if problems:
+        raise ProjectError(str(path), problems)
+    return Project(path=path.resolve(), run=run, thresholds=thresholds, sources=sources)
+
+
+def _default_header_reader() -> HeaderReader:
+    from linkage.sources import read_header
+
+    return read_header
+
+
+def _check_unknown_tables(document: Mapping[str, Any], problems: list[Problem]) -> None:
+    for key in document:
+        if key not in {"run", "thresholds", "sources"}:
+            problems.append(
+                Problem(key, "unknown table", "use [run], [thresholds] and [[sources]]")
+            )
+
+
+def _parse_run(
+    table: Mapping[str, Any], base: Path, problems: list[Problem]
+) -> RunSettings:
+    name = str(table.get("name", "yidang-run"))
+    store = base / str(table.get("store", "out/yidang.duckdb"))
+    model_value = table.get("model")
+    model = base / str(model_value) if model_value else None
+    backend = str(table.get("backend", "duckdb"))
+    if backend not in BACKENDS:
+        problems.append(
+            Problem(
+                "run.backend",
+                f"backend {backend!r} is not available in this version of yidang",
+                'use backend = "duckdb"',
+            )
+        )
+    for key in table:
+        if key not in {"name", "store", "model", "backend"}:
+            problems.append(
+                Problem(f"run.{key}", "unknown setting", "remove it or fix its name")
+            )
+    return RunSettings(name=name, store=store, model=model, backend=backend)
+
+
+def _parse_thresholds(table: Mapping[str, Any], problems: list[Problem]) -> Thresholds:
+    values: dict[str, float] = {"match": 0.95, "review": 0.50}
+    for key, value in table.items():
+        if key not in values:
+            problems.append(
+                Problem(f"thresholds.{key}", "unknown setting", "use match and review")
+            )
+        elif not isinstance(value, int | float) or isinstance(value, bool):
+            problems.append(
+                Problem(f"thresholds.{key}", f"{value!r} is not a number", "use 0 to 1")
+            )
+        else:
+            values[key] = float(value)
+    match, review = values["match"], values["review"]
+    if not (0.0 < review <= match <= 1.0):
+        problems.append(
+            Problem(
+                "thresholds",
+                f"need 0 < review <= match <= 1, got review={review}, match={match}",
+                "for example match = 0.95, review = 0.50",
+            )
+        )
+    return Thresholds(match=match, review=review)
+
+
+def _parse_sources(
+    tables: Any, base: Path, problems: list[Problem]
+) -> tuple[SourceSettings, ...]:
+    if not isinstance(tables, list) or not tables:
+        problems.append(
+            Problem("sources", "no [[sources]] listed", "add one [[sources]] per file")
+        )
+        return ()
+    sources: list[SourceSettings] = []
+    names = [str(table.get("name", "")).strip() for table in tables]
+    for name in sorted({n for n in names if n and names.count(n) > 1}):
+        problems.append(
+            Problem(
+                f"source {name!r}",
+                f"the name is used by {names.count(name)} sources",
+                "give every source a unique name",
+            )
+        )
+    for index, table in enumerate(tables, start=1):
+        source = _parse_source(table, index, base, problems)
+        if source is not None:
+            sources.append(source)
+    return tuple(sources)
+
+
+def _parse_source(
+    table: Mapping[str, Any], index: int, base: Path, problems: list[Problem]
+) -> SourceSettings | None:
+    name = str(table.get("name", "")).strip()
+    where = f"source {name!r}" if name else f"source #{index}"
+    before = len(problems)
+    if not name:
+        problems.append(Problem(where, "has no name", 'add name = "hukou" (short)'))
+    kind = _parse_kind(table.get("kind"), where, problems)
+    path = _parse_path(table.get("path"), base, where, problems)
+    encoding = str(table.get("encoding", "auto")).lower()
+    if encoding not in ENCODINGS:
+        problems.append(
+            Problem(where, f"unknown encoding {encoding!r}", f"use one of {ENCODINGS}")
+        )
+    trust = table.get("trust", 1)
+    if not isinstance(trust, int) or isinstance(trust, bool) or trust < 1:
+        problems.append(
+            Problem(where, f"trust {trust!r} is not a rank", "1 is most trusted")
+        )
+    fields = _parse_fields(table.get("fields", {}), where, problems)
+    _check_source_keys(table, where, problems)
+    if len(problems) > before or kind is None or path is None:
+        return None
+    return SourceSettings(
+        name=name,
+        kind=kind,
+        path=path,
+        encoding=encoding,
+        trust=int(trust),
+        fields=fields,
+        sheet=table.get("sheet"),
+        delimiter=str(table.get("delimiter", "\t" if path.suffix == ".tsv" else ",")),
+    )
+
+
+_SOURCE_KEYS = {
+    "name",
+    "kind",
+    "path",
+    "encoding",
+    "trust",
+    "fields",
+    "sheet",
+    "delimiter",
+}
+
+
+def _check_source_keys(
+    table: Mapping[str, Any], where: str, problems: list[Problem]
+) -> None:
+    for key in table:
+        if key not in _SOURCE_KEYS:
+            problems.append(
+                Problem(where, f"unknown setting {key!r}", _suggest(key, _SOURCE_KEYS))
+            )
+
+
+def _parse_kind(value: Any, where: str, problems: list[Problem]) -> SourceKind | None:
+    kinds = [kind.value for kind in SourceKind]
+    try:
+        return SourceKind(str(value))
+    except ValueError:
+        problems.append(
+            Problem(where, f"unknown kind {value!r}", _suggest(str(value), kinds))
+        )
+        return None
+
+
+def _parse_path(
+    value: Any, base: Path, where: str, problems: list[Problem]
+) -> Path | None:
+    if not value:
+        problems.append(Problem(where, "has no path", "add path = 'extracts/x.csv'"))
+        return None
+    path = (base / str(value)).resolve()
+    if path.suffix.lower() not in FORMATS:
+        problems.append(
+            Problem(
+                where,
+                f"cannot read files of type {path.suffix or '(none)'!r}",
+                "export the registry as CSV, XLSX or Parquet",
+            )
+        )
+        return None
+    if not path.is_file():
+        problems.append(
+            Problem(where, f"file not found: {path}", "fix the relative path")
+        )
+        return None
+    return path
+
+
+def _parse_fields(table: Any, where: str, problems: list[Problem]) -> dict[str, str]:
+    if not isinstance(table, dict):
+        problems.append(Problem(where, "[sources.fields] is not a table", "see README"))
+        return {}
+    fields: dict[str, str] = {}
+    for canonical, column in table.items():
+        if canonical not in PERSON_FIELDS:
+            problems.append(
+                Problem(
+                    where,
+                    f"unknown field {canonical!r}",
+                    _suggest(canonical, PERSON_FIELDS),
+                )
+            )
+        elif not isinstance(column, str) or not column:
+            problems.append(Problem(where, f"field {canonical!r} maps to no column"))
+        else:
+            fields[canonical] = column
+    if "record_id" not in table:
+        problems.append(
+            Problem(where, "record_id is not mapped", "map it to a unique column")
+        )
+    return fields
+
+
+def _check_columns(
+    sources: tuple[SourceSettings, ...],
+    read_header: HeaderReader,
+    problems: list[Problem],
+) -> None:
+    from linkage.errors import SourceError
+
+    for source in sources:
+        where = f"source {source.name!r}"
+        try:
+            header = read_header(source)
+        except SourceError as error:
+            problems.append(Problem(where, str(error)))
+            continue
+        for canonical, column in source.fields.items():
+            if column not in header:
+                problems.append(
+                    Problem(
+                        where,
+                        f"field {canonical!r} maps to column {column!r}, "
+                        f"which {source.path.name} does not have",
+                        _suggest(column, header, noun="column"),
+                    )
+                )
+
+
+def _suggest(value: str, choices: Any, *, noun: str = "name") -> str:
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.5)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    listed = ", ".join(list(choices)[:12])
+    return f"use a {noun} from: {listed}"

@@ -1,0 +1,332 @@
+"""Reading registry extracts: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and Parquet.
+
+Every value is read as text: an ID number must never pass through a float. A row that
+cannot be read (a broken quote, the wrong number of fields) becomes a :class:`Reject`
+naming file, row and reason; a file that cannot be read at all raises
+:class:`~linkage.errors.SourceError`. Row numbers are those a person sees when opening
+the file: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from linkage.errors import SourceError
+from linkage.project import SourceSettings
+
+logger = logging.getLogger(__name__)
+
+_MAX_QUOTED_LINES = 20
+"""How many physical lines one quoted field may span before the row counts as broken."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A row that could not be taken in, and why."""
+
+    source: str
+    file: str
+    row: int
+    field: str
+    reason: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row: its row number and its values, in header order, as text."""
+
+    number: int
+    values: list[str]
+
+
+@dataclass(slots=True)
+class Extract:
+    """A file's header and rows, streamed, with what was learnt while reading it."""
+
+    source: SourceSettings
+    header: list[str]
+    encoding: str
+    sha256: str
+    rows: Iterator[Row | Reject]
+
+
+def read_header(source: SourceSettings) -> list[str]:
+    """The column names of a source's file, as they appear in it."""
+    return open_extract(source).header
+
+
+def open_extract(source: SourceSettings) -> Extract:
+    """Open a source's file for reading; raises SourceError if it cannot be read."""
+    path = source.path
+    if not path.is_file():
+        raise SourceError(str(path), "file not found", fix="check the path")
+    if path.stat().st_size == 0:
+        raise SourceError(str(path), "the file is empty", fix="export it again")
+    if source.format == "xlsx":
+        return _open_xlsx(source)
+    if source.format == "parquet":
+        return _open_parquet(source)
+    return _open_csv(source)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, to tell one monthly extract from another."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# CSV -----------------------------------------------------------------------------
+
+
+def decode(data: bytes, declared: str, path: str) -> tuple[str, str]:
+    """Decode a file's bytes with its declared encoding, or detect it for "auto".
+
+    Returns:
+        The text and the encoding used.
+
+    Raises:
+        SourceError: Naming the row of the first byte that does not decode.
+    """
+    if declared == "auto":
+        declared = _detect(data, path)
+    if declared == "gb18030" and _looks_like_utf8(data):
+        raise SourceError(
+            path,
+            "the file is declared gb18030 but its bytes are UTF-8",
+            fix='set encoding = "utf-8" or "auto" for this source',
+        )
+    codec = "utf-8-sig" if declared in {"utf-8", "utf-8-sig"} else declared
+    try:
+        return data.decode(codec), declared
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        other = "gb18030" if declared != "gb18030" else "utf-8"
+        raise SourceError(
+            path,
+            f"byte 0x{data[error.start]:02x} is not valid {declared}",
+            row=row,
+            fix=f'the file may be {other}: set encoding = "{other}" or "auto"',
+        ) from error
+
+
+def _detect(data: bytes, path: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        raise SourceError(
+            path,
+            "the file is neither UTF-8 nor GB18030",
+            row=row,
+            fix="export it again as UTF-8 or GB18030",
+        ) from error
+    return "gb18030"
+
+
+def _looks_like_utf8(data: bytes) -> bool:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return True
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _open_csv(source: SourceSettings) -> Extract:
+    path = str(source.path)
+    data = source.path.read_bytes()
+    text, encoding = decode(data, source.encoding, path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    header = _parse_header(lines[0].rstrip("\r"), source)
+    if not any(line.strip() for line in lines[1:]):
+        raise SourceError(
+            path, "the file has a header but no data rows", fix="export it again"
+        )
+    sha = hashlib.sha256(data).hexdigest()
+    rows = _csv_rows(lines, header, source)
+    return Extract(
+        source=source, header=header, encoding=encoding, sha256=sha, rows=rows
+    )
+
+
+def _parse_header(line: str, source: SourceSettings) -> list[str]:
+    header = [
+        name.strip() for name in next(csv.reader([line], delimiter=source.delimiter))
+    ]
+    if not any(header):
+        raise SourceError(
+            str(source.path), "the first row (the header) is empty", row=1
+        )
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise SourceError(
+                str(source.path),
+                f"column {name!r} appears twice in the header",
+                row=1,
+                fix="rename one of them",
+            )
+        seen.add(name)
+    return header
+
+
+def _csv_rows(
+    lines: list[str], header: list[str], source: SourceSettings
+) -> Iterator[Row | Reject]:
+    """Parse physical lines into rows, keeping each row's line number.
+
+    A quoted field may span lines; a quote that never closes within a few lines is a
+    broken row, rejected alone so that it cannot swallow the rest of the file.
+    """
+    index, width, path = 1, len(header), str(source.path)
+    while index < len(lines):
+        number, line = index + 1, lines[index].rstrip("\r")
+        index += 1
+        if not line.strip():
+            continue
+        if line.count('"') % 2:
+            joined, used = _join_quoted(lines, index, line)
+            values = _split(joined, source.delimiter) if joined else []
+            if len(values) != width:
+                yield Reject(source.name, path, number, "", "broken quote", line)
+                continue
+            yield Row(number, values)
+            index += used
+            continue
+        values = _split(line, source.delimiter)
+        if len(values) != width:
+            reason = f"{len(values)} fields where the header has {width}"
+            yield Reject(source.name, path, number, "", reason, line)
+            continue
+        yield Row(number, values)
+
+
+def _join_quoted(lines: list[str], start: int, line: str) -> tuple[str | None, int]:
+    parts = [line]
+    for used in range(1, _MAX_QUOTED_LINES + 1):
+        if start + used - 1 >= len(lines):
+            break
+        parts.append(lines[start + used - 1].rstrip("\r"))
+        if sum(part.count('"') for part in parts) % 2 == 0:
+            return "\n".join(parts), used
+    return None, 0
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    if '"' not in line:
+        return line.split(delimiter)
+    return next(csv.reader([line], delimiter=delimiter))
+
+
+# XLSX and Parquet -----------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet or Parquet cell as text, without inventing digits.
+
+    A float of 15 or more digits has lost precision in Excel; it is kept in scientific
+    notation so that ID standardisation sees it as unrecoverable.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _open_xlsx(source: SourceSettings) -> Extract:
+    import openpyxl
+
+    path = str(source.path)
+    try:
+        book = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise SourceError(path, f"not a readable XLSX workbook ({error})") from error
+    if source.sheet is not None and source.sheet not in book.sheetnames:
+        raise SourceError(
+            path,
+            f"no sheet named {source.sheet!r}",
+            fix=f"use one of {book.sheetnames}",
+        )
+    sheet = book[source.sheet] if source.sheet else book.worksheets[0]
+    cells = sheet.iter_rows(values_only=True)
+    first = next(cells, None)
+    if first is None:
+        raise SourceError(path, "the sheet is empty", fix="export it again")
+    header = [cell_text(value).strip() for value in first]
+    while header and not header[-1]:
+        header.pop()
+    rows = _table_rows((list(row) for row in cells), header, source, first_row=2)
+    sha = file_sha256(source.path)
+    return Extract(source=source, header=header, encoding="xlsx", sha256=sha, rows=rows)
+
+
+def _open_parquet(source: SourceSettings) -> Extract:
+    import pyarrow.parquet as pq
+
+    path = str(source.path)
+    try:
+        parquet = pq.ParquetFile(source.path)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError and others
+        raise SourceError(path, f"not a readable Parquet file ({error})") from error
+    header = list(parquet.schema_arrow.names)
+
+    def values() -> Iterator[list[object]]:
+        for batch in parquet.iter_batches(batch_size=65_536):
+            columns = [column.to_pylist() for column in batch.columns]
+            yield from (list(row) for row in zip(*columns, strict=True))
+
+    rows = _table_rows(values(), header, source, first_row=1)
+    sha = file_sha256(source.path)
+    return Extract(
+        source=source, header=header, encoding="parquet", sha256=sha, rows=rows
+    )
+
+
+def _table_rows(
+    cells: Iterator[list[object]],
+    header: list[str],
+    source: SourceSettings,
+    *,
+    first_row: int,
+) -> Iterator[Row]:
+    width = len(header)
+    for number, row in enumerate(cells, start=first_row):
+        values = [cell_text(value) for value in row[:width]]
+        if not any(values):
+            continue
+        values.extend([""] * (width - len(values)))
+        yield Row(number, values)

@@ -1,0 +1,112 @@
+"""The project file is parsed into typed settings and validated as a whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkage.errors import ProjectError
+from linkage.project import load_project
+from linkage.schema import SourceKind
+
+CSV = "编号,姓名,身份证号\n1,张伟,110105198503070012\n"
+
+
+def test_valid_project_resolves_paths_and_defaults(write_project) -> None:
+    path = write_project(CSV)
+
+    project = load_project(path)
+
+    source = project.source("hukou")
+    assert source.kind is SourceKind.HOUSEHOLD_REGISTRATION
+    assert source.path == path.parent / "hukou.csv"
+    assert source.fields["name"] == "姓名"
+    assert project.thresholds.match == 0.95
+    assert project.run.store == path.parent / "out" / "store.duckdb"
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("编号,姓名\n1,张伟\n", encoding="utf-8")
+    (tmp_path / "project.toml").write_text(
+        """
+[thresholds]
+match = 0.4
+review = 0.6
+
+[[sources]]
+name = "a"
+kind = "househld_registration"
+path = "a.csv"
+
+[sources.fields]
+record_id = "编号"
+nmae = "姓名"
+
+[[sources]]
+name = "b"
+kind = "tax"
+path = "missing.csv"
+[sources.fields]
+record_id = "id"
+
+[[sources]]
+name = "b"
+kind = "tax"
+path = "a.csv"
+[sources.fields]
+record_id = "编号"
+""",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(ProjectError) as caught:
+        load_project(tmp_path / "project.toml")
+
+    text = str(caught.value)
+    assert "review <= match" in text
+    assert "household_registration" in text  # the suggestion for the misspelt kind
+    assert "unknown field 'nmae'" in text and "did you mean 'name'" in text
+    assert "file not found" in text and "missing.csv" in text
+    assert "unique name" in text
+    assert len(caught.value.problems) >= 5
+
+
+def test_mapped_column_missing_from_the_file_names_source_and_column(
+    write_project,
+) -> None:
+    path = write_project(CSV, fields={"record_id": "编号", "name": "名字"})
+
+    with pytest.raises(ProjectError) as caught:
+        load_project(path)
+
+    message = str(caught.value)
+    assert "source 'hukou'" in message
+    assert "'名字'" in message and "hukou.csv does not have" in message
+    assert "did you mean '姓名'" in message
+
+
+def test_record_id_must_be_mapped(write_project) -> None:
+    path = write_project(CSV, fields={"name": "姓名"})
+
+    with pytest.raises(ProjectError, match="record_id is not mapped"):
+        load_project(path)
+
+
+def test_unsupported_backend_is_a_clear_problem(write_project) -> None:
+    path = write_project(CSV)
+    text = path.read_text(encoding="utf-8").replace(
+        'name = "test"', 'name = "test"\nbackend = "spark"'
+    )
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(ProjectError, match="backend 'spark' is not available"):
+        load_project(path)
+
+
+def test_broken_toml_is_reported_with_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "project.toml"
+    path.write_text("[run\nname = 1", encoding="utf-8")
+
+    with pytest.raises(ProjectError, match="not valid TOML"):
+        load_project(path)

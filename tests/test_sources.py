@@ -1,0 +1,195 @@
+"""Registry extracts are read as text, in any of the encodings registries export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from linkage.errors import ProjectError, SourceError
+from linkage.load import load_project as load_into_store
+from linkage.project import load_project
+from linkage.sources import Reject, Row, cell_text, open_extract
+from linkage.store import Store
+
+HEADER = "编号,姓名,身份证号\n"
+
+
+def _rows(project_path: Path) -> list[Row | Reject]:
+    return list(open_extract(load_project(project_path).sources[0]).rows)
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "gb18030"])
+def test_auto_detects_utf8_bom_and_gb18030(write_project, codec: str) -> None:
+    text = HEADER + "1,張偉,11010519850307001X\n"
+    path = write_project(text.encode(codec))
+
+    extract = open_extract(load_project(path).sources[0])
+
+    assert extract.header == ["编号", "姓名", "身份证号"]
+    rows = list(extract.rows)
+    assert rows == [Row(2, ["1", "張偉", "11010519850307001X"])]
+    assert extract.encoding == codec
+
+
+def test_gb18030_file_declared_utf8_names_row_and_fix(write_project) -> None:
+    text = "id,name,idno\n1,ab,1\n2,张伟,2\n"
+    fields = {"record_id": "id", "name": "name"}
+    path = write_project(text.encode("gb18030"), encoding="utf-8", fields=fields)
+
+    with pytest.raises(ProjectError) as caught:
+        load_project(path)
+
+    message = str(caught.value)
+    assert "row 3" in message and "gb18030" in message
+
+
+def test_utf8_file_declared_gb18030_is_caught_not_garbled(write_project) -> None:
+    path = write_project(HEADER + "1,张伟,2\n", encoding="gb18030")
+
+    with pytest.raises(ProjectError, match="declared gb18030 but its bytes are UTF-8"):
+        load_project(path)
+
+
+def test_empty_file_is_a_clear_error(write_project) -> None:
+    path = write_project(b"")
+
+    with pytest.raises(ProjectError, match="the file is empty"):
+        load_project(path)
+
+
+def test_header_only_file_is_a_clear_error(write_project) -> None:
+    path = write_project(HEADER)
+    source = load_project(path, read_header=lambda s: ["编号", "姓名", "身份证号"])
+
+    with pytest.raises(SourceError, match="header but no data rows"):
+        open_extract(source.sources[0])
+
+
+def test_id_numbers_stay_text_with_leading_zeros_and_x(write_project) -> None:
+    path = write_project(HEADER + "007,王芳,01010519850307001x\n")
+
+    (row,) = _rows(path)
+
+    assert isinstance(row, Row)
+    assert row.values == ["007", "王芳", "01010519850307001x"]
+
+
+def test_broken_quote_rejects_one_row_and_keeps_the_rest(write_project) -> None:
+    body = '1,张伟,1\n2,"王芳,2\n3,李娜,3\n4,"刘\n洋",4\n'
+    path = write_project(HEADER + body)
+
+    rows = _rows(path)
+
+    kept = [item.values[0] for item in rows if isinstance(item, Row)]
+    rejected = [item for item in rows if isinstance(item, Reject)]
+    assert kept == ["1", "3", "4"]
+    assert [(r.row, r.reason) for r in rejected] == [(3, "broken quote")]
+
+
+def test_wrong_field_count_is_rejected_with_row_number(write_project) -> None:
+    path = write_project(HEADER + "1,张伟,1\n2,王芳\n")
+
+    rows = _rows(path)
+
+    assert isinstance(rows[1], Reject)
+    assert rows[1].row == 3
+    assert "2 fields where the header has 3" in rows[1].reason
+
+
+def test_cell_text_never_invents_digits() -> None:
+    assert cell_text(110105198503070012) == "110105198503070012"
+    assert cell_text(1.10105198503070e17) == "1.1010519850307e+17"
+    assert cell_text(13812345678.0) == "13812345678"
+    assert cell_text(None) == ""
+
+
+def test_xlsx_is_read_as_text(write_project, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "姓名", "身份证号"])
+    sheet.append([1, "张伟", "110105198503070012"])
+    sheet.append([2, "王芳", 1.10105198503070e17])
+    book.save(tmp_path / "hukou.xlsx")
+    path = write_project("", file_name="ignored.csv")
+    text = path.read_text(encoding="utf-8").replace("ignored.csv", "hukou.xlsx")
+    path.write_text(text, encoding="utf-8")
+
+    rows = _rows(path)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "张伟", "110105198503070012"],
+        ["2", "王芳", "1.1010519850307e+17"],
+    ]
+
+
+def test_parquet_is_read_as_text(write_project, tmp_path: Path) -> None:
+    table = pa.table(
+        {"编号": [1, 2], "姓名": ["张伟", None], "身份证号": ["11010519850307001X", ""]}
+    )
+    pq.write_table(table, tmp_path / "hukou.parquet")
+    path = write_project("", file_name="ignored.csv")
+    text = path.read_text(encoding="utf-8").replace("ignored.csv", "hukou.parquet")
+    path.write_text(text, encoding="utf-8")
+
+    rows = _rows(path)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "张伟", "11010519850307001X"],
+        ["2", "", ""],
+    ]
+
+
+def test_loading_accounts_for_every_row(write_project, tmp_path: Path) -> None:
+    body = (
+        "1,张伟,1\n"
+        ",无编号,2\n"  # no record id
+        "1,重复,3\n"  # duplicate record id
+        '4,"断,4\n'  # broken quote
+        "5,王芳,5,多余\n"  # too many fields
+        "6,李娜,6\n"
+    )
+    path = write_project(HEADER + body)
+    project = load_project(path)
+
+    with Store(tmp_path / "store.duckdb") as store:
+        (summary,) = load_into_store(project, store)
+        records = store.scalar("SELECT count(*) FROM yd_records")
+        reasons = store.rows("SELECT row_number, reason FROM yd_rejects ORDER BY 1")
+
+    assert summary.rows_read == 6
+    assert summary.records == records == 2
+    assert summary.rejected == 4
+    assert reasons == [
+        (3, "no record id"),
+        (4, "record id already used in row 2"),
+        (5, "broken quote"),
+        (6, "4 fields where the header has 3"),
+    ]
+
+
+def test_reloading_a_source_replaces_it(write_project, tmp_path: Path) -> None:
+    project = load_project(write_project(HEADER + "1,张伟,1\n2,王芳,2\n"))
+
+    with Store(tmp_path / "store.duckdb") as store:
+        load_into_store(project, store)
+        load_into_store(project, store)
+        count = store.scalar("SELECT count(*) FROM yd_records")
+        files = store.scalar("SELECT count(*) FROM yd_files")
+
+    assert (count, files) == (2, 1)
+
+
+def test_unmapped_columns_are_kept_as_extra(write_project, tmp_path: Path) -> None:
+    path = write_project("编号,姓名,身份证号,民族\n1,张伟,1,汉族\n")
+    project = load_project(path)
+
+    with Store(tmp_path / "store.duckdb") as store:
+        load_into_store(project, store)
+        extra = store.scalar("SELECT extra FROM yd_records")
+
+    assert extra == '{"民族": "汉族"}'
