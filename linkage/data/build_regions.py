@@ -50,7 +50,15 @@ def main(wheel: str) -> None:
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(
-            ["code", "level", "province", "prefecture", "county", "first_year", "last_year"]
+            [
+                "code",
+                "level",
+                "province",
+                "prefecture",
+                "county",
+                "first_year",
+                "last_year",
+            ]
         )
         for key in sorted(spans):
             writer.writerow([*key, *spans[key]])
