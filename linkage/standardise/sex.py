@@ -1,0 +1,60 @@
+"""Sex as registries code it, reduced to "M", "F" or None.
+
+Registries write 男/女, 男性/女性, English words or letters, or the GB/T 2261.1 codes
+(1 male, 2 female, 0 unknown, 9 unspecified), sometimes in full-width characters or as
+Excel floats ("1.0"). Unknown and unspecified codes become None, as does anything
+unrecognised: a missing sex must not count as disagreement.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+__all__ = ["parse_sex"]
+
+_SEX_BY_TEXT: dict[str, str] = {
+    "男": "M",
+    "男性": "M",
+    "男士": "M",
+    "m": "M",
+    "male": "M",
+    "man": "M",
+    "1": "M",
+    "1.0": "M",
+    "女": "F",
+    "女性": "F",
+    "女士": "F",
+    "f": "F",
+    "female": "F",
+    "woman": "F",
+    "2": "F",
+    "2.0": "F",
+}
+
+
+def parse_sex(raw: object) -> str | None:
+    """Read a sex code or word as "M", "F" or None.
+
+    Args:
+        raw: A string or number as found in a registry extract, or None/NaN.
+
+    Returns:
+        "M" for male, "F" for female, and None for missing, GB/T 2261.1 codes 0
+        (unknown) and 9 (unspecified), and anything unrecognised.
+
+    Examples:
+        >>> parse_sex(" 女性 ")
+        'F'
+        >>> parse_sex(9) is None
+        True
+    """
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, float) and math.isnan(raw):
+        return None
+    text = str(raw)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = "".join(text.split())
+    return _SEX_BY_TEXT.get(text.lower())
