@@ -18,6 +18,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -77,6 +78,17 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("project", type=Path)
     link.add_argument("--out", type=Path, default=None)
     link.set_defaults(handler=_link)
+
+    train = commands.add_parser("train", help="train the person model and save it")
+    train.add_argument("project", type=Path)
+    train.add_argument("--save", type=Path, required=True, help="models/NAME.json")
+    train.add_argument(
+        "--labels",
+        type=Path,
+        default=None,
+        help="CSV of source, record_id, person_key: learn m from labelled matches",
+    )
+    train.set_defaults(handler=_train)
     return parser
 
 
@@ -109,7 +121,7 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
         transient=not console.is_terminal,
         disable=not console.is_terminal,
     ) as bars:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -142,6 +154,18 @@ def _link(args: argparse.Namespace) -> int:
     with progress_bar() as progress:
         result = run_project(args.project, out_dir=args.out, progress=progress)
     print(result.describe())
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from linkage.pipeline import train_project
+
+    with progress_bar() as progress:
+        _, card = train_project(
+            args.project, save=args.save, labels=args.labels, progress=progress
+        )
+    print(f"trained on {card.records:,} records: {card.trained_on}")
+    print(f"model saved to {args.save}")
     return 0
 
 
