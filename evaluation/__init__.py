@@ -1,3 +1,7 @@
-"""Evaluation for yidang: metrics, audits, reports and synthetic registries with truth."""
+"""Evaluation for yidang: metrics, audits, reports, and synthetic registries.
+
+The synthetic generator lives in :mod:`evaluation.synth`; metrics in
+:mod:`evaluation.metrics` work on plain tables of record keys and cluster ids.
+"""
 
 __all__: list[str] = []

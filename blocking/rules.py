@@ -1,0 +1,102 @@
+"""Person blocking rules over yidang's standardised columns.
+
+Each rule pairs records that share a key specific enough to keep blocks small: an ID
+number or its parts, a name's pinyin with an exact birth date, a phone with a surname.
+Every rule includes a high-cardinality part (an ID fragment, a full birth date or a
+phone number), so that even 张伟 gives blocks only as large as the number of 张伟 born
+on one day. The one rule without a date, name within a county, uses a key that is left
+empty for names shared by more than :data:`COMMON_NAME_CAP` people in that county.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COMMON_NAME_CAP = 50
+"""Above this many records sharing a pinyin name in one county, the name+county key
+is dropped for them: such a block would cost more pairs than it could find matches."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingRule:
+    """A named SQL condition over the two sides ``l`` and ``r`` of a pair."""
+
+    name: str
+    sql: str
+    purpose: str
+
+
+PERSON_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule(
+        "id_key",
+        "l.id_key = r.id_key",
+        "the same ID number, after 15->18 upgrade and unique repair",
+    ),
+    BlockingRule(
+        "pinyin_birth",
+        "l.name_pinyin = r.name_pinyin AND l.birth_date = r.birth_date",
+        "homophones, traditional forms and pinyin-only names born the same day",
+    ),
+    BlockingRule(
+        "id_head",
+        "l.id_head = r.id_head",
+        "ID numbers sharing region and birth date: typos in sequence or check",
+    ),
+    BlockingRule(
+        "id_tail",
+        "l.id_tail = r.id_tail AND l.surname_pinyin = r.surname_pinyin",
+        "ID numbers sharing birth date and sequence: typos in the region code",
+    ),
+    BlockingRule(
+        "masked_id",
+        "l.id_mask_key = r.id_mask_key AND l.birth_date = r.birth_date",
+        "masked ID numbers against full ones: region and last digits survive",
+    ),
+    BlockingRule(
+        "shape_birth",
+        "l.name_shape = r.name_shape AND l.birth_date = r.birth_date",
+        "similar-looking characters (未/末, 侯/候) born the same day",
+    ),
+    BlockingRule(
+        "first_part_birth",
+        "l.name_first_part = r.name_first_part AND l.birth_date = r.birth_date",
+        "minority names truncated to their first part",
+    ),
+    BlockingRule(
+        "initials_birth_sex",
+        "l.name_initials = r.name_initials AND l.birth_date = r.birth_date "
+        "AND l.sex = r.sex",
+        "names misspelt beyond pinyin, romanised names",
+    ),
+    BlockingRule(
+        "phone_surname",
+        "l.phone_key = r.phone_key AND l.surname_pinyin = r.surname_pinyin",
+        "a shared phone and surname: birth date or ID missing or wrong",
+    ),
+    BlockingRule(
+        "name_county",
+        "l.name_county_key = r.name_county_key",
+        "the same name in the same county, for birth dates off by a field",
+    ),
+)
+"""The rules used to generate candidate pairs for scoring, in order."""
+
+
+TRAINING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("id_key", "l.id_key = r.id_key", "trains everything but the ID"),
+    BlockingRule(
+        "pinyin_birth",
+        "l.name_pinyin = r.name_pinyin AND l.birth_date = r.birth_date",
+        "trains the ID, sex, region and phone",
+    ),
+    BlockingRule(
+        "phone_birth",
+        "l.phone_key = r.phone_key AND l.birth_date = r.birth_date",
+        "trains the name",
+    ),
+)
+"""Blocking rules for expectation maximisation: each leaves some comparisons free."""
+
+
+DETERMINISTIC_RULE = "l.id_key = r.id_key AND NOT l.id_conflict AND NOT r.id_conflict"
+"""Pairs almost surely the same person: used to estimate the prior match rate."""

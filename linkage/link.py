@@ -1,0 +1,171 @@
+"""Scoring candidate pairs: the link input table, splink's predictions, family links.
+
+``yd_link_input`` adds the blocking keys to the standardised records; splink scores the
+blocked pairs into ``yd_pairs``. Records with no identity of their own, a birth
+certificate's child above all, are linked through their family in
+:func:`family_pairs`, and those pairs join ``yd_pairs`` with the evidence they rest on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import duckdb
+
+from blocking.rules import COMMON_NAME_CAP
+from linkage.model import LINK_INPUT, make_linker
+
+logger = logging.getLogger(__name__)
+
+FAMILY_UNIQUE_PROBABILITY = 0.99
+"""A child found through its mother's household, the only one born that day with
+that sex (and, where the certificate names the child, with that pinyin)."""
+
+FAMILY_AMBIGUOUS_PROBABILITY = 0.6
+"""Twins or more: the household has several children born that day with that sex;
+the pair goes to review rather than being linked."""
+
+
+def build_link_input(con: duckdb.DuckDBPyConnection) -> int:
+    """Create ``yd_link_input``: standardised columns plus blocking keys."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {LINK_INPUT} AS
+        WITH keyed AS (
+            SELECT
+                p.*,
+                CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
+                    THEN substr(p.id_cleaned, 1, 14) END AS id_head,
+                CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
+                    THEN substr(p.id_cleaned, 7, 11) END AS id_tail,
+                CASE
+                    WHEN p.id_masked IS NOT NULL
+                        THEN substr(p.id_masked, 1, 6) || substr(p.id_masked, 15, 4)
+                    WHEN p.id_key IS NOT NULL AND length(p.id_key) = 18
+                        THEN substr(p.id_key, 1, 6) || substr(p.id_key, 15, 4)
+                END AS id_mask_key,
+                coalesce(
+                    p.id_key,
+                    p.id_masked,
+                    CASE WHEN p.id_class = 'checksum_error' THEN p.id_cleaned END
+                ) AS id_evidence,
+                CASE WHEN p.household_id IS NOT NULL
+                    THEN p.source || '/' || p.household_id END AS household_key,
+                count(*) OVER (PARTITION BY p.name_pinyin, p.region_code)
+                    AS name_county_count
+            FROM yd_persons AS p
+        )
+        SELECT * EXCLUDE (name_county_count),
+            CASE WHEN name_county_count <= {COMMON_NAME_CAP}
+                AND name_pinyin IS NOT NULL AND region_code IS NOT NULL
+                THEN name_pinyin || '/' || region_code END AS name_county_key
+        FROM keyed
+        ORDER BY unique_id
+        """
+    )
+    row = con.execute(f"SELECT count(*) FROM {LINK_INPUT}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def score_pairs(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, Any], *, threshold: float
+) -> int:
+    """Score blocked pairs with a trained model into ``yd_pairs``.
+
+    Pairs below ``threshold`` are not kept: they neither link nor need review.
+    """
+    started = time.perf_counter()
+    linker = make_linker(con, settings)
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE yd_pairs AS
+        SELECT
+            unique_id_l,
+            unique_id_r,
+            match_weight,
+            match_probability,
+            'model' AS evidence,
+            {_gamma_columns(predictions.columns)}
+        FROM {predictions.physical_name}
+        """
+    )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    family = family_pairs(con)
+    count = _count(con, "yd_pairs")
+    logger.info(
+        "scored %s pairs at or above %.2f (%s through family) in %.1f s",
+        f"{count:,}",
+        threshold,
+        f"{family:,}",
+        time.perf_counter() - started,
+    )
+    return count
+
+
+def _gamma_columns(columns: Any) -> str:
+    names = [c.unquote().name for c in columns if c.unquote().name.startswith("gamma_")]
+    return ", ".join(names) if names else "NULL AS gamma_none"
+
+
+def family_pairs(con: duckdb.DuckDBPyConnection) -> int:
+    """Link birth-certificate children to household members through the mother.
+
+    The mother is found by her ID number among the records that carry a household;
+    the child is the member of that household born on the certificate's date with its
+    sex. A unique such member links; several (twins) go to review.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE yd_family_candidates AS
+        WITH children AS (
+            SELECT unique_id, mother_id_key, birth_date, sex, name_pinyin
+            FROM {LINK_INPUT}
+            WHERE source_kind = 'birth_certificate'
+                AND mother_id_key IS NOT NULL AND birth_date IS NOT NULL
+        ),
+        mothers AS (
+            SELECT DISTINCT id_key, household_key
+            FROM {LINK_INPUT}
+            WHERE household_key IS NOT NULL AND id_key IS NOT NULL
+                AND NOT id_conflict
+        ),
+        members AS (
+            SELECT c.unique_id AS child_id, m.unique_id AS member_id,
+                c.name_pinyin AS child_pinyin, m.name_pinyin AS member_pinyin
+            FROM children AS c
+            JOIN mothers AS h ON h.id_key = c.mother_id_key
+            JOIN {LINK_INPUT} AS m
+                ON m.household_key = h.household_key
+                AND m.birth_date = c.birth_date
+                AND (c.sex IS NULL OR m.sex = c.sex)
+        )
+        SELECT child_id, member_id,
+            count(*) OVER (PARTITION BY child_id) AS candidates,
+            child_pinyin IS NOT NULL AND child_pinyin = member_pinyin AS same_name
+        FROM members
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO yd_pairs BY NAME
+        SELECT
+            least(child_id, member_id) AS unique_id_l,
+            greatest(child_id, member_id) AS unique_id_r,
+            NULL AS match_weight,
+            CASE WHEN candidates = 1 OR same_name
+                THEN {FAMILY_UNIQUE_PROBABILITY}
+                ELSE {FAMILY_AMBIGUOUS_PROBABILITY} END AS match_probability,
+            'family' AS evidence
+        FROM yd_family_candidates
+        WHERE child_id <> member_id
+        """
+    )
+    return _count(con, "yd_family_candidates")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0

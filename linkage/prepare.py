@@ -1,0 +1,497 @@
+"""Standardise loaded records inside the store: ``yd_records`` -> ``yd_persons``.
+
+Each standardisation function runs once per distinct value (names, dates and addresses
+repeat across millions of rows), the results land in ``yd_std_*`` lookup tables, and
+one SQL join lays the derived columns beside every record. Quality flags go to
+``yd_flags``, one row per record and problem, with a code and a readable reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from linkage.standardise.addresses import parse_address
+from linkage.standardise.dates import parse_date
+from linkage.standardise.ids import standardise_id
+from linkage.standardise.names import standardise_name
+from linkage.standardise.phones import standardise_phone
+from linkage.standardise.sex import parse_sex
+from linkage.store import Store
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+FLAG_REASONS: dict[str, str] = {
+    "id_checksum": "ID number fails its check character",
+    "id_repaired": "ID number repaired: one correction restores the check",
+    "id_bad_date": "ID number encodes an impossible birth date",
+    "id_unknown_region": "ID number's region code was never issued",
+    "id_scientific": "ID number in scientific notation: digits lost in Excel",
+    "id_malformed": "ID number has an unknown shape",
+    "id_masked": "ID number is masked",
+    "id_birth_mismatch": "birth date in the ID differs from the record's own",
+    "id_sex_mismatch": "sex in the ID differs from the record's own",
+    "name_wildcard": "name has ? or * in place of a character",
+    "name_latin": "name is in Latin letters",
+    "name_mixed_script": "name mixes Chinese characters and Latin letters",
+    "date_unparsed": "date cannot be read",
+    "date_impossible": "date does not exist",
+    "born_after_death": "born after the recorded death",
+    "born_in_future": "birth date after the reference date",
+    "pension_under_age": "enrolled in a pension scheme before age 16",
+    "birth_certificate_too_old": "birth certificate for a person over 7",
+    "phone_invalid": "phone number is not valid",
+    "too_little_to_link": "no name and no ID number",
+}
+"""Quality-flag codes that :func:`standardise_store` writes, with their reasons."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareSummary:
+    """What standardisation did, in counts."""
+
+    records: int
+    distinct_names: int
+    distinct_ids: int
+    flags: int
+    seconds: float
+
+
+def standardise_store(
+    store: Store,
+    *,
+    reference_date: dt.date | None = None,
+    progress: Progress | None = None,
+) -> PrepareSummary:
+    """Build ``yd_persons`` and ``yd_flags`` from ``yd_records``.
+
+    Args:
+        store: The store, with sources loaded.
+        reference_date: "Today" for age checks; defaults to the latest load date.
+        progress: Called with (stage, done, total) after each step.
+    """
+    started = time.perf_counter()
+    con = store.con
+    steps: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], int]]] = [
+        ("dates", _standardise_dates),
+        ("sex", _standardise_sex),
+        ("names", _standardise_names),
+        ("ids", _standardise_ids),
+        ("phones", _standardise_phones),
+        ("addresses", _standardise_addresses),
+    ]
+    counts: dict[str, int] = {}
+    for done, (name, step) in enumerate(steps, start=1):
+        step_started = time.perf_counter()
+        counts[name] = step(con)
+        logger.info(
+            "standardised %s distinct %s in %.1f s",
+            f"{counts[name]:,}",
+            name,
+            time.perf_counter() - step_started,
+        )
+        if progress is not None:
+            progress("standardise", done, len(steps) + 1)
+    reference = reference_date or _reference_date(store)
+    con.execute(_PERSONS_SQL)
+    flags = _write_flags(con, reference)
+    if progress is not None:
+        progress("standardise", len(steps) + 1, len(steps) + 1)
+    records = int(store.scalar("SELECT count(*) FROM yd_persons"))
+    seconds = time.perf_counter() - started
+    logger.info(
+        "standardised %s records, %s quality flags, in %.1f s",
+        f"{records:,}",
+        f"{flags:,}",
+        seconds,
+    )
+    return PrepareSummary(records, counts["names"], counts["ids"], flags, seconds)
+
+
+def _reference_date(store: Store) -> dt.date:
+    loaded = store.scalar("SELECT max(loaded_at) FROM yd_files")
+    return loaded.date() if loaded is not None else dt.date.today()
+
+
+def _map_distinct(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    query: str,
+    schema: pa.Schema,
+    convert: Callable[[tuple[Any, ...]], Iterable[Any]],
+) -> int:
+    """Apply ``convert`` to every row of ``query`` and store the results as ``table``.
+
+    ``convert`` receives the query's row and returns the values of the schema's
+    columns after the query's own (the query's columns are kept as the key).
+    """
+    rows = con.execute(query).fetchall()
+    columns: list[list[Any]] = [[] for _ in schema.names]
+    for row in rows:
+        for index, value in enumerate((*row, *convert(row))):
+            columns[index].append(value)
+    arrow = pa.table(
+        {
+            name: pa.array(values, type=schema.field(name).type)
+            for name, values in zip(schema.names, columns, strict=True)
+        }
+    )
+    con.register("yd_std_batch", arrow)
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM yd_std_batch")
+    con.unregister("yd_std_batch")
+    return len(rows)
+
+
+_TEXT = pa.string()
+_FLAGS = pa.list_(pa.string())
+
+
+def _standardise_dates(con: duckdb.DuckDBPyConnection) -> int:
+    query = """
+        SELECT DISTINCT raw FROM (
+            SELECT birth_date AS raw FROM yd_records
+            UNION ALL SELECT death_date FROM yd_records
+            UNION ALL SELECT event_date FROM yd_records
+        ) WHERE raw IS NOT NULL
+    """
+    schema = pa.schema([("raw", _TEXT), ("value", pa.date32()), ("flags", _FLAGS)])
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        parsed = parse_date(row[0])
+        return parsed.value, list(parsed.flags)
+
+    return _map_distinct(con, "yd_std_dates", query, schema, convert)
+
+
+def _standardise_sex(con: duckdb.DuckDBPyConnection) -> int:
+    query = "SELECT DISTINCT sex FROM yd_records WHERE sex IS NOT NULL"
+    schema = pa.schema([("raw", _TEXT), ("value", _TEXT)])
+    return _map_distinct(
+        con, "yd_std_sex", query, schema, lambda row: (parse_sex(row[0]),)
+    )
+
+
+_NAME_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("clean", _TEXT),
+    ("simplified_raw", _TEXT),
+    ("script", _TEXT),
+    ("surname", _TEXT),
+    ("given_name", _TEXT),
+    ("no_separator", _TEXT),
+    ("first_part", _TEXT),
+    ("pinyin", _TEXT),
+    ("pinyin_surname", _TEXT),
+    ("pinyin_given", _TEXT),
+    ("initials", _TEXT),
+    ("shape_key", _TEXT),
+    ("sorted_chars", _TEXT),
+    ("romanised_variants", _FLAGS),
+    ("has_wildcard", pa.bool_()),
+    ("without_first", _TEXT),
+    ("flags", _FLAGS),
+)
+
+
+def _standardise_names(con: duckdb.DuckDBPyConnection) -> int:
+    query = f"""
+        SELECT DISTINCT raw FROM (
+            SELECT {_FULL_NAME_SQL} AS raw FROM yd_records
+            UNION ALL SELECT mother_name FROM yd_records
+            UNION ALL SELECT father_name FROM yd_records
+            UNION ALL SELECT former_name FROM yd_records
+        ) WHERE raw IS NOT NULL
+    """
+    schema = pa.schema([("raw", _TEXT), *_NAME_COLUMNS])
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        name = standardise_name(row[0])
+        return (
+            _blank(name.clean),
+            _blank(name.simplified_raw),
+            name.script,
+            _blank(name.surname),
+            _blank(name.given_name),
+            _blank(name.no_separator),
+            _blank(name.parts[0] if name.parts else ""),
+            _blank(name.pinyin),
+            _blank(name.pinyin_surname),
+            _blank(name.pinyin_given),
+            _blank(name.initials),
+            _blank(name.shape_key),
+            _blank(name.sorted_chars),
+            list(name.romanised_variants),
+            name.has_wildcard,
+            _blank(name.without_first),
+            list(name.flags),
+        )
+
+    return _map_distinct(con, "yd_std_names", query, schema, convert)
+
+
+_FULL_NAME_SQL = "coalesce(name, nullif(concat(surname, given_name), ''))"
+
+_ID_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("cleaned", _TEXT),
+    ("id_class", _TEXT),
+    ("key", _TEXT),
+    ("birth_date", pa.date32()),
+    ("sex", _TEXT),
+    ("region_code", _TEXT),
+    ("repair_candidates", _FLAGS),
+    ("repaired", pa.bool_()),
+    ("masked_pattern", _TEXT),
+    ("flags", _FLAGS),
+)
+
+
+def _standardise_ids(con: duckdb.DuckDBPyConnection) -> int:
+    query = """
+        SELECT DISTINCT r.id_number, d.value, s.value
+        FROM yd_records AS r
+        LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
+        LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
+        WHERE r.id_number IS NOT NULL
+        UNION
+        SELECT DISTINCT id_number, NULL::DATE, NULL::VARCHAR FROM (
+            SELECT mother_id_number AS id_number FROM yd_records
+            UNION ALL SELECT father_id_number FROM yd_records
+        ) WHERE id_number IS NOT NULL
+    """
+    schema = pa.schema(
+        [
+            ("raw", _TEXT),
+            ("own_birth_date", pa.date32()),
+            ("own_sex", _TEXT),
+            *_ID_COLUMNS,
+        ]
+    )
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        number = standardise_id(row[0], birth_date=row[1], sex=row[2])
+        return (
+            _blank(number.cleaned),
+            number.id_class.value,
+            number.key,
+            number.birth_date,
+            number.sex,
+            number.region_code,
+            list(number.repair_candidates),
+            number.repaired,
+            number.masked_pattern,
+            list(number.flags),
+        )
+
+    return _map_distinct(con, "yd_std_ids", query, schema, convert)
+
+
+def _standardise_phones(con: duckdb.DuckDBPyConnection) -> int:
+    query = "SELECT DISTINCT phone FROM yd_records WHERE phone IS NOT NULL"
+    schema = pa.schema(
+        [("raw", _TEXT), ("key", _TEXT), ("kind", _TEXT), ("flags", _FLAGS)]
+    )
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        phone = standardise_phone(row[0])
+        return phone.key, phone.kind, list(phone.flags)
+
+    return _map_distinct(con, "yd_std_phones", query, schema, convert)
+
+
+def _standardise_addresses(con: duckdb.DuckDBPyConnection) -> int:
+    query = """
+        SELECT DISTINCT r.address, i.region_code
+        FROM yd_records AS r
+        LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
+        LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
+        LEFT JOIN yd_std_ids AS i
+            ON i.raw = r.id_number
+            AND i.own_birth_date IS NOT DISTINCT FROM d.value
+            AND i.own_sex IS NOT DISTINCT FROM s.value
+        WHERE r.address IS NOT NULL
+    """
+    schema = pa.schema(
+        [
+            ("raw", _TEXT),
+            ("prior", _TEXT),
+            ("county_code", _TEXT),
+            ("prefecture_code", _TEXT),
+            ("province_code", _TEXT),
+            ("detail", _TEXT),
+            ("flags", _FLAGS),
+        ]
+    )
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        parsed = parse_address(row[0], prior_region=row[1])
+        return (
+            parsed.county_code,
+            parsed.prefecture_code,
+            parsed.province_code,
+            _blank(parsed.detail),
+            list(parsed.flags),
+        )
+
+    return _map_distinct(con, "yd_std_addresses", query, schema, convert)
+
+
+def _blank(value: str) -> str | None:
+    return value or None
+
+
+_PERSONS_SQL = f"""
+CREATE OR REPLACE TABLE yd_persons AS
+WITH numbered AS (
+    SELECT
+        row_number() OVER (ORDER BY f.trust, r.source, r.row_number) AS unique_id,
+        r.*,
+        f.kind AS source_kind,
+        f.trust,
+        {_FULL_NAME_SQL} AS full_name
+    FROM yd_records AS r
+    JOIN yd_files AS f USING (source)
+),
+dated AS (
+    SELECT
+        n.*,
+        bd.value AS own_birth_date,
+        dd.value AS death_date_value,
+        ed.value AS event_date_value,
+        sx.value AS own_sex
+    FROM numbered AS n
+    LEFT JOIN yd_std_dates AS bd ON bd.raw = n.birth_date
+    LEFT JOIN yd_std_dates AS dd ON dd.raw = n.death_date
+    LEFT JOIN yd_std_dates AS ed ON ed.raw = n.event_date
+    LEFT JOIN yd_std_sex AS sx ON sx.raw = n.sex
+)
+SELECT
+    d.unique_id,
+    d.source,
+    d.record_id,
+    d.row_number,
+    d.source_kind,
+    d.trust,
+    nm.clean AS name_clean,
+    nm.simplified_raw AS name_simplified,
+    nm.script AS name_script,
+    nm.surname,
+    nm.given_name,
+    nm.no_separator AS name_no_separator,
+    nm.first_part AS name_first_part,
+    nm.pinyin AS name_pinyin,
+    nm.pinyin_surname AS surname_pinyin,
+    nm.pinyin_given AS given_pinyin,
+    nm.initials AS name_initials,
+    nm.shape_key AS name_shape,
+    nm.sorted_chars AS name_sorted,
+    nm.romanised_variants AS name_romanised_variants,
+    coalesce(nm.has_wildcard, FALSE) AS name_has_wildcard,
+    nm.without_first AS name_without_first,
+    id.cleaned AS id_cleaned,
+    coalesce(id.id_class, 'missing') AS id_class,
+    id.key AS id_key,
+    id.birth_date AS id_birth_date,
+    id.sex AS id_sex,
+    id.region_code AS id_region,
+    id.repair_candidates AS id_repair_candidates,
+    coalesce(id.repaired, FALSE) AS id_repaired,
+    id.masked_pattern AS id_masked,
+    list_has_any(
+        coalesce(id.flags, []), ['id_birth_mismatch', 'id_sex_mismatch']
+    ) AS id_conflict,
+    d.own_birth_date,
+    coalesce(d.own_birth_date, id.birth_date) AS birth_date,
+    coalesce(d.own_sex, id.sex) AS sex,
+    d.death_date_value AS death_date,
+    d.event_date_value AS event_date,
+    ph.key AS phone_key,
+    ad.county_code AS address_county,
+    ad.prefecture_code AS address_prefecture,
+    ad.province_code AS address_province,
+    ad.detail AS address_detail,
+    d.address AS address_raw,
+    coalesce(ad.county_code, id.region_code) AS region_code,
+    nullif(d.household_id, '') AS household_id,
+    d.relation_to_head,
+    d.enrolled_region,
+    d.scheme,
+    d.status,
+    mnm.clean AS mother_name_clean,
+    mnm.pinyin AS mother_name_pinyin,
+    mid.key AS mother_id_key,
+    fid.key AS father_id_key,
+    d.full_name AS name_raw,
+    d.id_number AS id_raw,
+    coalesce(nm.flags, []) || coalesce(id.flags, []) || coalesce(ph.flags, [])
+        || coalesce(bd_flags.flags, []) AS std_flags
+FROM dated AS d
+LEFT JOIN yd_std_names AS nm ON nm.raw = d.full_name
+LEFT JOIN yd_std_ids AS id
+    ON id.raw = d.id_number
+    AND id.own_birth_date IS NOT DISTINCT FROM d.own_birth_date
+    AND id.own_sex IS NOT DISTINCT FROM d.own_sex
+LEFT JOIN yd_std_phones AS ph ON ph.raw = d.phone
+LEFT JOIN yd_std_addresses AS ad
+    ON ad.raw = d.address AND ad.prior IS NOT DISTINCT FROM id.region_code
+LEFT JOIN yd_std_names AS mnm ON mnm.raw = d.mother_name
+LEFT JOIN yd_std_ids AS mid
+    ON mid.raw = d.mother_id_number
+    AND mid.own_birth_date IS NULL AND mid.own_sex IS NULL
+LEFT JOIN yd_std_ids AS fid
+    ON fid.raw = d.father_id_number
+    AND fid.own_birth_date IS NULL AND fid.own_sex IS NULL
+LEFT JOIN yd_std_dates AS bd_flags ON bd_flags.raw = d.birth_date
+ORDER BY d.unique_id
+"""
+
+
+def _write_flags(con: duckdb.DuckDBPyConnection, reference: dt.date) -> int:
+    """One row per record and quality problem, with its code and reason."""
+    con.execute(
+        "CREATE OR REPLACE TABLE yd_flag_reasons (code VARCHAR, reason VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO yd_flag_reasons VALUES (?, ?)", list(FLAG_REASONS.items())
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE yd_flags AS
+        WITH raised AS (
+            SELECT source, record_id, unnest(std_flags) AS code FROM yd_persons
+            UNION ALL
+            SELECT source, record_id, 'born_after_death' FROM yd_persons
+            WHERE birth_date > death_date
+            UNION ALL
+            SELECT source, record_id, 'born_in_future' FROM yd_persons
+            WHERE birth_date > $reference
+            UNION ALL
+            SELECT source, record_id, 'pension_under_age' FROM yd_persons
+            WHERE source_kind = 'pension_enrollment'
+                AND date_diff('year', birth_date, coalesce(event_date, $reference)) < 16
+            UNION ALL
+            SELECT source, record_id, 'birth_certificate_too_old' FROM yd_persons
+            WHERE source_kind = 'birth_certificate'
+                AND date_diff('year', birth_date, coalesce(event_date, $reference)) > 7
+            UNION ALL
+            SELECT source, record_id, 'too_little_to_link' FROM yd_persons
+            WHERE name_clean IS NULL AND id_key IS NULL AND id_masked IS NULL
+                AND source_kind <> 'birth_certificate'
+        )
+        SELECT DISTINCT r.source, r.record_id, r.code,
+            coalesce(fr.reason, r.code) AS reason
+        FROM raised AS r
+        LEFT JOIN yd_flag_reasons AS fr USING (code)
+        ORDER BY r.source, r.record_id, r.code
+        """,
+        {"reference": reference},
+    )
+    row = con.execute("SELECT count(*) FROM yd_flags").fetchone()
+    return int(row[0]) if row else 0
