@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from linkage.standardise.addresses import parse_address
 from linkage.standardise.dates import parse_date
-from linkage.standardise.ids import standardise_id
-from linkage.standardise.names import standardise_name
+from linkage.standardise.ids import ID_FLAGS, standardise_id
+from linkage.standardise.names import NAME_FLAGS, standardise_name
 from linkage.standardise.phones import standardise_phone
 from linkage.standardise.sex import parse_sex
 from linkage.store import Store
@@ -30,27 +30,41 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
-FLAG_REASONS: dict[str, str] = {
-    "id_checksum": "ID number fails its check character",
-    "id_repaired": "ID number repaired: one correction restores the check",
-    "id_bad_date": "ID number encodes an impossible birth date",
-    "id_unknown_region": "ID number's region code was never issued",
-    "id_scientific": "ID number in scientific notation: digits lost in Excel",
-    "id_malformed": "ID number has an unknown shape",
-    "id_masked": "ID number is masked",
-    "id_birth_mismatch": "birth date in the ID differs from the record's own",
-    "id_sex_mismatch": "sex in the ID differs from the record's own",
-    "name_wildcard": "name has ? or * in place of a character",
-    "name_latin": "name is in Latin letters",
-    "name_mixed_script": "name mixes Chinese characters and Latin letters",
-    "date_unparsed": "date cannot be read",
-    "date_impossible": "date does not exist",
+_RECORD_FLAGS: dict[str, str] = {
     "born_after_death": "born after the recorded death",
     "born_in_future": "birth date after the reference date",
     "pension_under_age": "enrolled in a pension scheme before age 16",
     "birth_certificate_too_old": "birth certificate for a person over 7",
-    "phone_invalid": "phone number is not valid",
     "too_little_to_link": "no name and no ID number",
+}
+_DATE_REASONS: dict[str, str] = {
+    "date_missing": "no date given",
+    "date_unparsed": "date cannot be read",
+    "date_impossible": "date does not exist (such as 30 February)",
+    "date_two_digit_year": "two-digit year: century assumed",
+    "date_excel_serial": "date given as an Excel serial number",
+}
+_PHONE_REASONS: dict[str, str] = {
+    "phone_excel_float": "phone number stored as a number in Excel",
+    "phone_scientific_notation": "phone number in scientific notation: digits lost",
+    "phone_extension": "phone number with an extension",
+    "phone_multiple": "several phone numbers in one field: the first is used",
+    "phone_unknown_prefix": "mobile number with a prefix not yet allocated",
+    "phone_placeholder": "phone number looks like a placeholder",
+    "phone_invalid": "phone number is not valid",
+}
+_ADDRESS_REASONS: dict[str, str] = {
+    "address_missing": "no address given",
+    "address_unmatched": "no region name found in the address",
+    "address_ambiguous": "county name shared by several regions; none chosen",
+}
+FLAG_REASONS: dict[str, str] = {
+    **ID_FLAGS,
+    **NAME_FLAGS,
+    **_DATE_REASONS,
+    **_PHONE_REASONS,
+    **_ADDRESS_REASONS,
+    **_RECORD_FLAGS,
 }
 """Quality-flag codes that :func:`standardise_store` writes, with their reasons."""
 
@@ -301,7 +315,8 @@ def _standardise_phones(con: duckdb.DuckDBPyConnection) -> int:
 
     def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
         phone = standardise_phone(row[0])
-        return phone.key, phone.kind, list(phone.flags)
+        flags = [*phone.flags, *(["phone_invalid"] if phone.kind == "invalid" else [])]
+        return phone.key, phone.kind, flags
 
     return _map_distinct(con, "yd_std_phones", query, schema, convert)
 
@@ -431,7 +446,7 @@ SELECT
     d.full_name AS name_raw,
     d.id_number AS id_raw,
     coalesce(nm.flags, []) || coalesce(id.flags, []) || coalesce(ph.flags, [])
-        || coalesce(bd_flags.flags, []) AS std_flags
+        || coalesce(bd_flags.flags, []) || coalesce(ad.flags, []) AS std_flags
 FROM dated AS d
 LEFT JOIN yd_std_names AS nm ON nm.raw = d.full_name
 LEFT JOIN yd_std_ids AS id

@@ -1,0 +1,119 @@
+"""Standardisation inside the store: derived columns and quality flags per record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from linkage.load import load_project as load_into_store
+from linkage.prepare import FLAG_REASONS, standardise_store
+from linkage.project import load_project
+from linkage.standardise.dates import DATE_FLAGS
+from linkage.standardise.ids import ID_FLAGS
+from linkage.standardise.names import NAME_FLAGS
+from linkage.standardise.phones import PHONE_FLAGS
+from linkage.store import Store
+
+HEADER = "编号,姓名,身份证号,性别,出生日期,死亡日期,电话,地址\n"
+ROWS = [
+    # an upgraded 15-digit number, traditional characters
+    "1,張偉,130503670401001,男,1967-04-01,,13812345678,河北省邢台市桥西区中兴路1号",
+    # the same person's 18-digit number with one digit wrong: a unique repair
+    "2,张伟,130503196704010026,1,19670401,,,",
+    # born after death, wildcard in the name, invalid phone
+    "3,王?,110105198503070027,女,1985年3月7日,1980-01-01,12345,",
+    # nothing to link on
+    "4,,,,,,,",
+    # ID whose encoded birth date contradicts the record's own (an infant on a
+    # mother's number)
+    "5,李小宝,110105198503070027,男,2024-05-01,,,",
+]
+FIELDS = {
+    "record_id": "编号",
+    "name": "姓名",
+    "id_number": "身份证号",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "death_date": "死亡日期",
+    "phone": "电话",
+    "address": "地址",
+}
+
+
+@pytest.fixture
+def store(write_project, tmp_path: Path):
+    path = write_project(HEADER + "\n".join(ROWS) + "\n", fields=FIELDS)
+    project = load_project(path)
+    with Store(tmp_path / "store.duckdb") as opened:
+        load_into_store(project, opened)
+        standardise_store(opened, reference_date=dt.date(2026, 11, 30))
+        yield opened
+
+
+def _person(store: Store, record_id: str) -> dict[str, object]:
+    cursor = store.con.execute(
+        "SELECT * FROM yd_persons WHERE record_id = ?", [record_id]
+    )
+    names = [column[0] for column in cursor.description or []]
+    row = cursor.fetchone()
+    assert row is not None
+    return dict(zip(names, row, strict=True))
+
+
+def _flags(store: Store, record_id: str) -> set[str]:
+    rows = store.rows("SELECT code FROM yd_flags WHERE record_id = ?", [record_id])
+    return {row[0] for row in rows}
+
+
+def test_every_record_is_standardised(store: Store) -> None:
+    assert store.scalar("SELECT count(*) FROM yd_persons") == len(ROWS)
+
+
+def test_fifteen_digit_id_is_upgraded_and_name_simplified(store: Store) -> None:
+    person = _person(store, "1")
+
+    assert person["id_key"] == "130503196704010016"
+    assert person["id_class"] == "upgraded_15"
+    assert person["name_clean"] == "张伟"
+    assert person["name_pinyin"] == "zhangwei"
+    assert person["sex"] == "M"
+    assert person["phone_key"] == "+8613812345678"
+    assert person["address_county"] == "130503"
+
+
+def test_unique_repair_restores_the_original_number(store: Store) -> None:
+    person = _person(store, "2")
+
+    assert person["id_class"] == "checksum_error"
+    assert person["id_key"] == "130503196704010016"
+    assert person["id_repaired"] is True
+    assert person["birth_date"] == dt.date(1967, 4, 1)
+
+
+def test_impossible_dates_wildcards_and_bad_phones_are_flagged(store: Store) -> None:
+    flags = _flags(store, "3")
+
+    assert {"born_after_death", "name_wildcard", "phone_invalid"} <= flags
+
+
+def test_a_record_with_nothing_to_link_on_is_kept_and_flagged(store: Store) -> None:
+    assert _flags(store, "4") == {"too_little_to_link"}
+
+
+def test_an_id_that_contradicts_the_record_marks_a_conflict(store: Store) -> None:
+    person = _person(store, "5")
+
+    assert person["id_conflict"] is True
+    assert person["birth_date"] == dt.date(2024, 5, 1)
+    assert "id_birth_mismatch" in _flags(store, "5")
+
+
+def test_every_flag_has_a_readable_reason(store: Store) -> None:
+    codes = {row[0] for row in store.rows("SELECT DISTINCT code FROM yd_flags")}
+    reasons = dict(store.rows("SELECT DISTINCT code, reason FROM yd_flags"))
+
+    assert all(reasons[code] != code for code in codes)
+    for code in [*ID_FLAGS, *NAME_FLAGS, *DATE_FLAGS, *PHONE_FLAGS]:
+        assert code in FLAG_REASONS, code
