@@ -89,6 +89,38 @@ def _parser() -> argparse.ArgumentParser:
         help="CSV of source, record_id, person_key: learn m from labelled matches",
     )
     train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="precision and recall of clusters against a truth file"
+    )
+    evaluate.add_argument("--truth", type=Path, required=True)
+    evaluate.add_argument("--clusters", type=Path, required=True)
+    evaluate.add_argument("--report", type=Path, default=None)
+    evaluate.add_argument(
+        "--json", action="store_true", help="print the headline figures as JSON"
+    )
+    evaluate.set_defaults(handler=_evaluate)
+
+    audit = commands.add_parser("audit", help="sample-based audit without truth")
+    audit_steps = audit.add_subparsers(dest="step", required=True)
+    sample = audit_steps.add_parser(
+        "sample", help="draw a stratified sample of links and non-links to label"
+    )
+    sample.add_argument("--store", type=Path, required=True)
+    sample.add_argument("--out", type=Path, required=True)
+    sample.add_argument("--margin", type=float, default=0.05)
+    sample.add_argument("--confidence", type=float, default=0.95)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.set_defaults(handler=_audit_sample)
+    estimate = audit_steps.add_parser(
+        "estimate", help="precision and recall with intervals from a labelled sample"
+    )
+    estimate.add_argument("labelled", type=Path)
+    estimate.add_argument("--confidence", type=float, default=0.95)
+    estimate.add_argument(
+        "--exact", action="store_true", help="Clopper-Pearson instead of Wilson"
+    )
+    estimate.set_defaults(handler=_audit_estimate)
     return parser
 
 
@@ -166,6 +198,40 @@ def _train(args: argparse.Namespace) -> int:
         )
     print(f"trained on {card.records:,} records: {card.trained_on}")
     print(f"model saved to {args.save}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from evaluation.commands import run_evaluate
+
+    text, _ = run_evaluate(
+        args.truth, args.clusters, report=args.report, as_json=args.json
+    )
+    print(text)
+    return 0
+
+
+def _audit_sample(args: argparse.Namespace) -> int:
+    from evaluation.commands import run_audit_sample
+
+    print(
+        run_audit_sample(
+            args.store,
+            args.out,
+            margin=args.margin,
+            seed=args.seed,
+            confidence=args.confidence,
+        )
+    )
+    return 0
+
+
+def _audit_estimate(args: argparse.Namespace) -> int:
+    from evaluation.commands import run_audit_estimate
+
+    print(
+        run_audit_estimate(args.labelled, confidence=args.confidence, exact=args.exact)
+    )
     return 0
 
 
