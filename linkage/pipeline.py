@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,7 @@ def run_project(
     project_path: str | Path,
     *,
     out_dir: Path | None = None,
+    model: Path | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Run every stage of a project and write its outputs.
@@ -84,9 +85,12 @@ def run_project(
     Args:
         project_path: The project TOML file.
         out_dir: Where the output files go; defaults to the store's folder.
+        model: A model file to use instead of the project's ``[run] model``.
         progress: Called with (stage, done, total).
     """
     project = load_project(project_path)
+    if model is not None:
+        project = replace(project, run=replace(project.run, model=model))
     out = out_dir or project.run.store.parent
     result = RunResult(project=project, out_dir=out)
     with Store(project.run.store) as store:
@@ -165,6 +169,19 @@ def _attach_labels(store: Store, labels: Path) -> str:
         """
     )
     return "label_key"
+
+
+def prepare_project(
+    project_path: str | Path, *, progress: Progress | None = None
+) -> tuple[Project, Store]:
+    """Load and standardise a project into its store, ready for training or SQL.
+
+    For notebooks: the caller owns the returned store and closes it.
+    """
+    project = load_project(project_path)
+    store = Store(project.run.store)
+    _prepare(project, store, RunResult(project=project, out_dir=Path()), progress)
+    return project, store
 
 
 def _prepare(

@@ -162,9 +162,8 @@ def _open_csv(source: SourceSettings) -> Extract:
     lines = text.split("\n")
     header = _parse_header(lines[0].rstrip("\r"), source)
     if not any(line.strip() for line in lines[1:]):
-        raise SourceError(
-            path, "the file has a header but no data rows", fix="export it again"
-        )
+        # A registry with nothing to report this month is possible; say so.
+        logger.warning("%s has a header but no data rows", path)
     sha = hashlib.sha256(data).hexdigest()
     rows = _csv_rows(lines, header, source)
     return Extract(

@@ -93,6 +93,14 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def query(self, sql: str) -> duckdb.DuckDBPyRelation:
+        """A relation over the store for notebooks (``.df()``, ``.show()``).
+
+        It runs on a cursor of its own, so an unfinished result elsewhere on the
+        store's connection cannot block it.
+        """
+        return self.con.cursor().sql(sql)
+
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         """The single value a query returns."""
         row = self.con.execute(sql, params or []).fetchone()

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from linkage.errors import ProjectError, SourceError
+from linkage.errors import ProjectError
 from linkage.load import load_project as load_into_store
 from linkage.project import load_project
 from linkage.sources import Reject, Row, cell_text, open_extract
@@ -61,12 +61,16 @@ def test_empty_file_is_a_clear_error(write_project) -> None:
         load_project(path)
 
 
-def test_header_only_file_is_a_clear_error(write_project) -> None:
-    path = write_project(HEADER)
-    source = load_project(path, read_header=lambda s: ["编号", "姓名", "身份证号"])
+def test_header_only_file_loads_no_records_and_warns(
+    write_project, tmp_path: Path, caplog
+) -> None:
+    project = load_project(write_project(HEADER))
 
-    with pytest.raises(SourceError, match="header but no data rows"):
-        open_extract(source.sources[0])
+    with Store(tmp_path / "store.duckdb") as store:
+        (summary,) = load_into_store(project, store)
+
+    assert (summary.rows_read, summary.records, summary.rejected) == (0, 0, 0)
+    assert "no data rows" in caplog.text
 
 
 def test_id_numbers_stay_text_with_leading_zeros_and_x(write_project) -> None:
