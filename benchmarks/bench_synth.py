@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import machine, write_section
+
 from evaluation.synth import SynthSummary, generate
 
 HEADER = (
@@ -57,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--header", action="store_true", help="print the table header")
+    parser.add_argument(
+        "--write", action="store_true", help="write the row to benchmarks/RESULTS.md"
+    )
     args = parser.parse_args(argv)
 
     out_dir = args.out or Path(tempfile.mkdtemp(prefix="bench_synth_"))
@@ -64,9 +69,17 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         summary = generate(out_dir, persons=args.persons, seed=args.seed)
         seconds = time.perf_counter() - started
+        row = _row(summary, seconds)
         if args.header:
             print(HEADER)
-        print(_row(summary, seconds))
+        print(row)
+        if args.write:
+            write_section(
+                "synth",
+                "## Synthetic registries (`benchmarks/bench_synth.py`)\n\n"
+                f"`yidang synth`, seed {args.seed}, measured on {machine()}.\n\n"
+                f"{HEADER}\n{row}",
+            )
     finally:
         if args.out is None:
             shutil.rmtree(out_dir, ignore_errors=True)

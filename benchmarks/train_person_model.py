@@ -52,7 +52,10 @@ def main() -> None:
 
     settings, _ = load_model(args.model)
     figures = {
-        **{k: round(float(v), 6) for k, v in metrics.headline().items()},
+        **{
+            k: round(v, 6) if isinstance(v, float) else v
+            for k, v in metrics.headline().items()
+        },
         "wrong_merges": errors.wrong_merges,
         "wrong_splits": errors.wrong_splits,
     }
@@ -62,7 +65,7 @@ def main() -> None:
         records=card.records,
         trained_at=card.trained_at,
         metrics=figures,
-        notes=f"evaluated on synthetic registries of {args.persons:,} persons, seed "
+        notes=f"synthetic registries of {args.persons:,} persons, seed "
         f"{args.test_seed} ({metrics.records:,} records), never seen in training, "
         "at the default thresholds (match 0.95, review 0.50)",
     )
