@@ -12,8 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -27,65 +26,75 @@ for review: a typo in an ID that still passes its check is rare but not impossib
 _FIRM_ID_CLASSES = ("valid", "upgraded_15", "permit_hmt", "foreign_permanent")
 
 
-@dataclass(slots=True)
-class _Group:
-    members: list[int]
-    ids: set[str]
-    forbidden: set[int] = field(default_factory=set)
-
-
 @dataclass(frozen=True, slots=True)
 class ClusterSummary:
     """What clustering did."""
 
     records: int
     clusters: int
-    links_used: int
+    linked_records: int
     refused_for_ids: int
     seconds: float
 
 
 class _Clusters:
-    """Union-find over record ids, keeping each group's members and firm IDs."""
+    """Union-find over dense record ids, keeping each group's firm ID.
 
-    def __init__(self, firm_ids: dict[int, str], records: Iterable[int]) -> None:
-        self.parent: dict[int, int] = {}
-        self.groups: dict[int, _Group] = {}
-        for record in records:
-            self.parent[record] = record
-            ids = {firm_ids[record]} if record in firm_ids else set()
-            self.groups[record] = _Group([record], ids)
+    Records are numbered 0..n-1 (their position in ``records``). A group's firm ID is
+    the single valid ID number among its members, or None; a group holding two (only
+    through a reviewer's must-link or overwhelming evidence) is marked conflicted and
+    joins no other group that has an ID. Cannot-link pairs are kept per group root and
+    checked on every join; there are few of them, so the check is cheap.
+    """
 
-    def find(self, record: int) -> int:
-        root = record
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[record] != root:
-            self.parent[record], record = root, self.parent[record]
+    _CONFLICTED = "\0conflicted"
+
+    def __init__(self, records: list[int], firm_ids: dict[int, str]) -> None:
+        self.records = records
+        self.index = {record: i for i, record in enumerate(records)}
+        self.parent = list(range(len(records)))
+        self.size = [1] * len(records)
+        self.firm: list[str | None] = [firm_ids.get(record) for record in records]
+        self.cannot: dict[int, list[tuple[int, int]]] = {}
+        self.groups = len(records)
+
+    def find(self, node: int) -> int:
+        parent = self.parent
+        root = node
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
         return root
 
-    def forbid(self, left: int, right: int) -> None:
-        self.groups[self.find(left)].forbidden.add(right)
-        self.groups[self.find(right)].forbidden.add(left)
+    def forbid(self, a: int, b: int) -> None:
+        for root in {self.find(a), self.find(b)}:
+            self.cannot.setdefault(root, []).append((a, b))
 
     def blocked(self, a: int, b: int) -> str | None:
         """Why the groups rooted at a and b may not join, or None."""
-        left, right = self.groups[a], self.groups[b]
-        if len(left.ids | right.ids) > 1:
+        left, right = self.firm[a], self.firm[b]
+        if left is not None and right is not None and left != right:
             return "ids"
-        small, large = sorted((left, right), key=lambda g: len(g.members))
-        if any(member in large.forbidden for member in small.members):
-            return "cannot_link"
+        for x, y in self.cannot.get(a, []) + self.cannot.get(b, []):
+            roots = {self.find(x), self.find(y)}
+            if roots == {a, b}:
+                return "cannot_link"
         return None
 
     def union(self, a: int, b: int) -> None:
-        if len(self.groups[a].members) < len(self.groups[b].members):
+        if self.size[a] < self.size[b]:
             a, b = b, a
+        left, right = self.firm[a], self.firm[b]
+        if left is not None and right is not None and left != right:
+            self.firm[a] = self._CONFLICTED
+        elif left is None:
+            self.firm[a] = right
         self.parent[b] = a
-        merged, absorbed = self.groups[a], self.groups.pop(b)
-        merged.members.extend(absorbed.members)
-        merged.ids |= absorbed.ids
-        merged.forbidden |= absorbed.forbidden
+        self.size[a] += self.size[b]
+        self.groups -= 1
+        if b in self.cannot:
+            self.cannot.setdefault(a, []).extend(self.cannot.pop(b))
 
 
 def cluster(
@@ -99,33 +108,35 @@ def cluster(
     started = time.perf_counter()
     records = [row[0] for row in con.execute(_RECORDS_SQL).fetchall()]
     firm_ids = dict(con.execute(_FIRM_IDS_SQL, [list(_FIRM_ID_CLASSES)]).fetchall())
-    clusters = _Clusters(firm_ids, records)
+    clusters = _Clusters(records, firm_ids)
+    index = clusters.index
 
     decisions = con.execute(_DECISIONS_SQL).fetchall()
     for left, right, decision in decisions:
+        a, b = index[left], index[right]
         if decision == "match":
-            a, b = clusters.find(left), clusters.find(right)
-            if a != b:
-                clusters.union(a, b)
+            root_a, root_b = clusters.find(a), clusters.find(b)
+            if root_a != root_b:
+                clusters.union(root_a, root_b)
         elif decision == "not_match":
-            clusters.forbid(left, right)
+            clusters.forbid(a, b)
 
-    used, conflicts = _link(con, clusters, match_threshold)
-    _write_clusters(con, clusters, used)
+    best, linked, conflicts = _link(con, clusters, match_threshold)
+    _write_clusters(con, clusters, best)
     _write_conflicts(con, conflicts)
     summary = ClusterSummary(
         records=len(records),
-        clusters=len(clusters.groups),
-        links_used=len(used),
+        clusters=clusters.groups,
+        linked_records=linked,
         refused_for_ids=sum(1 for c in conflicts if not c[3]),
         seconds=time.perf_counter() - started,
     )
     logger.info(
-        "clustered %s records into %s persons with %s links; "
+        "clustered %s records into %s persons (%s records linked); "
         "%s links refused for conflicting IDs, in %.1f s",
         f"{summary.records:,}",
         f"{summary.clusters:,}",
-        f"{summary.links_used:,}",
+        f"{summary.linked_records:,}",
         f"{summary.refused_for_ids:,}",
         summary.seconds,
     )
@@ -160,9 +171,15 @@ _DECISIONS_SQL = """
 
 def _link(
     con: duckdb.DuckDBPyConnection, clusters: _Clusters, threshold: float
-) -> tuple[dict[int, float], list[tuple[int, int, float, bool]]]:
-    """Join groups over links strongest first; returns each record's best link."""
-    best: dict[int, float] = {}
+) -> tuple[list[float], int, list[tuple[int, int, float, bool]]]:
+    """Join groups over links strongest first.
+
+    Returns:
+        Each record's best link inside its cluster (1.0 when it has none), how many
+        records have a link, and the links refused or joined across two valid IDs.
+    """
+    best = [1.0] * len(clusters.records)
+    linked = [False] * len(clusters.records)
     conflicts: list[tuple[int, int, float, bool]] = []
     edges = con.execute(
         """
@@ -173,11 +190,18 @@ def _link(
         ORDER BY p DESC, unique_id_l, unique_id_r
         """,
         [threshold],
-    ).fetchall()
-    for left, right, probability in edges:
-        a, b = clusters.find(left), clusters.find(right)
-        if a != b:
-            reason = clusters.blocked(a, b)
+    ).fetchnumpy()
+    index, find = clusters.index, clusters.find
+    for left, right, probability in zip(
+        edges["unique_id_l"].tolist(),
+        edges["unique_id_r"].tolist(),
+        edges["p"].tolist(),
+        strict=True,
+    ):
+        a, b = index[left], index[right]
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            reason = clusters.blocked(root_a, root_b)
             if reason == "cannot_link":
                 continue
             if reason == "ids":
@@ -185,24 +209,22 @@ def _link(
                 conflicts.append((left, right, probability, joined))
                 if not joined:
                     continue
-            clusters.union(a, b)
-        for record in (left, right):
-            best[record] = max(best.get(record, 0.0), probability)
-    return best, conflicts
+            clusters.union(root_a, root_b)
+        for node in (a, b):
+            if not linked[node]:
+                linked[node], best[node] = True, probability
+    return best, sum(linked), conflicts
 
 
 def _write_clusters(
-    con: duckdb.DuckDBPyConnection, clusters: _Clusters, best: dict[int, float]
+    con: duckdb.DuckDBPyConnection, clusters: _Clusters, best: list[float]
 ) -> None:
-    records = list(clusters.parent)
-    roots = [clusters.find(record) for record in records]
+    roots = [clusters.records[clusters.find(i)] for i in range(len(clusters.records))]
     table = pa.table(
         {
-            "unique_id": pa.array(records, pa.int64()),
+            "unique_id": pa.array(clusters.records, pa.int64()),
             "root": pa.array(roots, pa.int64()),
-            "match_probability": pa.array(
-                [best.get(record, 1.0) for record in records], pa.float64()
-            ),
+            "match_probability": pa.array(best, pa.float64()),
         }
     )
     con.register("yd_cluster_batch", table)

@@ -29,40 +29,58 @@ the pair goes to review rather than being linked."""
 
 
 def build_link_input(con: duckdb.DuckDBPyConnection) -> int:
-    """Create ``yd_link_input``: standardised columns plus blocking keys."""
+    """Create ``yd_link_input``: standardised records plus their blocking keys.
+
+    A view over ``yd_persons``: the keys are cheap expressions of one row, so the
+    million-row table is not copied; the one key that needs the whole table (how
+    common a name is in its county) is counted once into ``yd_name_county``.
+    """
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE {LINK_INPUT} AS
-        WITH keyed AS (
-            SELECT
-                p.*,
-                CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
-                    THEN substr(p.id_cleaned, 1, 14) END AS id_head,
-                CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
-                    THEN substr(p.id_cleaned, 7, 11) END AS id_tail,
-                CASE
-                    WHEN p.id_masked IS NOT NULL
-                        THEN substr(p.id_masked, 1, 6) || substr(p.id_masked, 15, 4)
-                    WHEN p.id_key IS NOT NULL AND length(p.id_key) = 18
-                        THEN substr(p.id_key, 1, 6) || substr(p.id_key, 15, 4)
-                END AS id_mask_key,
-                coalesce(
-                    p.id_key,
-                    p.id_masked,
-                    CASE WHEN p.id_class = 'checksum_error' THEN p.id_cleaned END
-                ) AS id_evidence,
-                CASE WHEN p.household_id IS NOT NULL
-                    THEN p.source || '/' || p.household_id END AS household_key,
-                count(*) OVER (PARTITION BY p.name_pinyin, p.region_code)
-                    AS name_county_count
-            FROM yd_persons AS p
-        )
-        SELECT * EXCLUDE (name_county_count),
-            CASE WHEN name_county_count <= {COMMON_NAME_CAP}
-                AND name_pinyin IS NOT NULL AND region_code IS NOT NULL
-                THEN name_pinyin || '/' || region_code END AS name_county_key
-        FROM keyed
-        ORDER BY unique_id
+        CREATE OR REPLACE TABLE yd_name_county AS
+        SELECT name_pinyin, region_code
+        FROM yd_persons
+        WHERE name_pinyin IS NOT NULL AND region_code IS NOT NULL
+        GROUP BY ALL
+        HAVING count(*) > {COMMON_NAME_CAP}
+        """
+    )
+    # A store written by an earlier version holds the link input as a table.
+    tables = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [LINK_INPUT]
+    ).fetchone()
+    if tables and tables[0]:
+        con.execute(f"DROP TABLE {LINK_INPUT}")
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW {LINK_INPUT} AS
+        SELECT
+            p.*,
+            CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
+                THEN substr(p.id_cleaned, 1, 14) END AS id_head,
+            CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
+                THEN substr(p.id_cleaned, 7, 11) END AS id_tail,
+            CASE
+                WHEN p.id_masked IS NOT NULL
+                    THEN substr(p.id_masked, 1, 6) || substr(p.id_masked, 15, 4)
+                WHEN p.id_key IS NOT NULL AND length(p.id_key) = 18
+                    THEN substr(p.id_key, 1, 6) || substr(p.id_key, 15, 4)
+            END AS id_mask_key,
+            coalesce(
+                p.id_key,
+                p.id_masked,
+                CASE WHEN p.id_class = 'checksum_error' THEN p.id_cleaned END
+            ) AS id_evidence,
+            CASE WHEN p.household_id IS NOT NULL
+                THEN p.source || '/' || p.household_id END AS household_key,
+            CASE WHEN p.name_pinyin IS NOT NULL AND p.region_code IS NOT NULL
+                AND NOT EXISTS (
+                    SELECT 1 FROM yd_name_county AS c
+                    WHERE c.name_pinyin = p.name_pinyin
+                        AND c.region_code = p.region_code
+                )
+                THEN p.name_pinyin || '/' || p.region_code END AS name_county_key
+        FROM yd_persons AS p
         """
     )
     row = con.execute(f"SELECT count(*) FROM {LINK_INPUT}").fetchone()

@@ -67,19 +67,27 @@ def settings_dict() -> dict[str, Any]:
     }
 
 
-def make_linker(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> Linker:
-    """A splink linker over the store's ``yd_link_input`` table.
+def make_linker(
+    con: duckdb.DuckDBPyConnection,
+    settings: dict[str, Any],
+    *,
+    table: str = LINK_INPUT,
+) -> Linker:
+    """A splink linker over a table of the store, ``yd_link_input`` by default.
 
     Splink gets a cursor of its own: with duckdb 2 an unfinished result on a shared
     connection would block splink's SQL.
     """
     db_api = DuckDBAPI(con.cursor())
-    table = db_api.register(LINK_INPUT)
-    return Linker(table, settings, log_level=None)
+    return Linker(db_api.register(table), settings, log_level=None)
 
 
 def train(
-    con: duckdb.DuckDBPyConnection, *, seed: int = 42, label_column: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    seed: int = 42,
+    table: str = LINK_INPUT,
+    label_column: str | None = None,
 ) -> Linker:
     """Train the person model on the store's link input.
 
@@ -92,7 +100,7 @@ def train(
         A linker holding the trained parameters.
     """
     started = time.perf_counter()
-    linker = make_linker(con, settings_dict())
+    linker = make_linker(con, settings_dict(), table=table)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     if label_column is not None:
         linker.training.estimate_m_from_label_column(label_column)

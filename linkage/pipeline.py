@@ -129,9 +129,12 @@ def train_project(
     result = RunResult(project=project, out_dir=save.parent)
     with Store(project.run.store) as store:
         _prepare(project, store, result, progress)
-        label_column = _attach_labels(store, labels) if labels else None
         started = time.perf_counter()
-        linker = train(store.con, label_column=label_column)
+        if labels is None:
+            linker = train(store.con)
+        else:
+            table = _attach_labels(store, labels)
+            linker = train(store.con, table=table, label_column="label_key")
         result.stage_seconds["train"] = time.perf_counter() - started
         sources = ", ".join(source.name for source in project.sources)
         card = ModelCard(
@@ -146,7 +149,7 @@ def train_project(
 
 
 def _attach_labels(store: Store, labels: Path) -> str:
-    """Add a ``label_key`` column to the link input from a labels CSV."""
+    """The link input with a ``label_key`` column from a labels CSV, by name."""
     con = store.con
     try:
         con.execute(
@@ -162,13 +165,13 @@ def _attach_labels(store: Store, labels: Path) -> str:
         ) from error
     con.execute(
         """
-        CREATE OR REPLACE TABLE yd_link_input AS
+        CREATE OR REPLACE TABLE yd_labelled_input AS
         SELECT i.*, l.label_key
         FROM yd_link_input AS i LEFT JOIN yd_labels AS l USING (source, record_id)
         ORDER BY i.unique_id
         """
     )
-    return "label_key"
+    return "yd_labelled_input"
 
 
 def prepare_project(

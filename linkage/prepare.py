@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,17 +144,19 @@ def _map_distinct(
     table: str,
     query: str,
     schema: pa.Schema,
-    convert: Callable[[tuple[Any, ...]], Iterable[Any]],
+    convert: Converter,
 ) -> int:
     """Apply ``convert`` to every row of ``query`` and store the results as ``table``.
 
     ``convert`` receives the query's row and returns the values of the schema's
-    columns after the query's own (the query's columns are kept as the key).
+    columns after the query's own (the query's columns are kept as the key). Large
+    inputs are converted by a pool of processes, one per core.
     """
     rows = con.execute(query).fetchall()
+    converted = _convert_all(convert, rows)
     columns: list[list[Any]] = [[] for _ in schema.names]
-    for row in rows:
-        for index, value in enumerate((*row, *convert(row))):
+    for row, values in zip(rows, converted, strict=True):
+        for index, value in enumerate((*row, *values)):
             columns[index].append(value)
     arrow = pa.table(
         {
@@ -163,6 +168,34 @@ def _map_distinct(
     con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM yd_std_batch")
     con.unregister("yd_std_batch")
     return len(rows)
+
+
+Converter = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+
+PARALLEL_FROM = 100_000
+"""Below this many distinct values, starting worker processes costs more than it
+saves (each worker loads the pinyin and OpenCC tables)."""
+
+
+def _convert_all(
+    convert: Converter, rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(rows) < PARALLEL_FROM:
+        return [convert(row) for row in rows]
+    size = -(-len(rows) // (workers * 4))
+    chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
+    # "spawn": the parent holds DuckDB's threads, which fork would copy mid-lock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = pool.map(_convert_chunk, [convert] * len(chunks), chunks)
+        return [values for part in parts for values in part]
+
+
+def _convert_chunk(
+    convert: Converter, rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    return [convert(row) for row in rows]
 
 
 _TEXT = pa.string()
@@ -179,19 +212,13 @@ def _standardise_dates(con: duckdb.DuckDBPyConnection) -> int:
     """
     schema = pa.schema([("raw", _TEXT), ("value", pa.date32()), ("flags", _FLAGS)])
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        parsed = parse_date(row[0])
-        return parsed.value, list(parsed.flags)
-
-    return _map_distinct(con, "yd_std_dates", query, schema, convert)
+    return _map_distinct(con, "yd_std_dates", query, schema, _convert_date)
 
 
 def _standardise_sex(con: duckdb.DuckDBPyConnection) -> int:
     query = "SELECT DISTINCT sex FROM yd_records WHERE sex IS NOT NULL"
     schema = pa.schema([("raw", _TEXT), ("value", _TEXT)])
-    return _map_distinct(
-        con, "yd_std_sex", query, schema, lambda row: (parse_sex(row[0]),)
-    )
+    return _map_distinct(con, "yd_std_sex", query, schema, _convert_sex)
 
 
 _NAME_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
@@ -226,29 +253,7 @@ def _standardise_names(con: duckdb.DuckDBPyConnection) -> int:
     """
     schema = pa.schema([("raw", _TEXT), *_NAME_COLUMNS])
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        name = standardise_name(row[0])
-        return (
-            _blank(name.clean),
-            _blank(name.simplified_raw),
-            name.script,
-            _blank(name.surname),
-            _blank(name.given_name),
-            _blank(name.no_separator),
-            _blank(name.parts[0] if name.parts else ""),
-            _blank(name.pinyin),
-            _blank(name.pinyin_surname),
-            _blank(name.pinyin_given),
-            _blank(name.initials),
-            _blank(name.shape_key),
-            _blank(name.sorted_chars),
-            list(name.romanised_variants),
-            name.has_wildcard,
-            _blank(name.without_first),
-            list(name.flags),
-        )
-
-    return _map_distinct(con, "yd_std_names", query, schema, convert)
+    return _map_distinct(con, "yd_std_names", query, schema, _convert_name)
 
 
 _FULL_NAME_SQL = "coalesce(name, nullif(concat(surname, given_name), ''))"
@@ -289,22 +294,7 @@ def _standardise_ids(con: duckdb.DuckDBPyConnection) -> int:
         ]
     )
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        number = standardise_id(row[0], birth_date=row[1], sex=row[2])
-        return (
-            _blank(number.cleaned),
-            number.id_class.value,
-            number.key,
-            number.birth_date,
-            number.sex,
-            number.region_code,
-            list(number.repair_candidates),
-            number.repaired,
-            number.masked_pattern,
-            list(number.flags),
-        )
-
-    return _map_distinct(con, "yd_std_ids", query, schema, convert)
+    return _map_distinct(con, "yd_std_ids", query, schema, _convert_id)
 
 
 def _standardise_phones(con: duckdb.DuckDBPyConnection) -> int:
@@ -313,12 +303,7 @@ def _standardise_phones(con: duckdb.DuckDBPyConnection) -> int:
         [("raw", _TEXT), ("key", _TEXT), ("kind", _TEXT), ("flags", _FLAGS)]
     )
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        phone = standardise_phone(row[0])
-        flags = [*phone.flags, *(["phone_invalid"] if phone.kind == "invalid" else [])]
-        return phone.key, phone.kind, flags
-
-    return _map_distinct(con, "yd_std_phones", query, schema, convert)
+    return _map_distinct(con, "yd_std_phones", query, schema, _convert_phone)
 
 
 def _standardise_addresses(con: duckdb.DuckDBPyConnection) -> int:
@@ -345,17 +330,72 @@ def _standardise_addresses(con: duckdb.DuckDBPyConnection) -> int:
         ]
     )
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        parsed = parse_address(row[0], prior_region=row[1])
-        return (
-            parsed.county_code,
-            parsed.prefecture_code,
-            parsed.province_code,
-            _blank(parsed.detail),
-            list(parsed.flags),
-        )
+    return _map_distinct(con, "yd_std_addresses", query, schema, _convert_address)
 
-    return _map_distinct(con, "yd_std_addresses", query, schema, convert)
+
+def _convert_date(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    parsed = parse_date(row[0])
+    return parsed.value, list(parsed.flags)
+
+
+def _convert_name(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    name = standardise_name(row[0])
+    return (
+        _blank(name.clean),
+        _blank(name.simplified_raw),
+        name.script,
+        _blank(name.surname),
+        _blank(name.given_name),
+        _blank(name.no_separator),
+        _blank(name.parts[0] if name.parts else ""),
+        _blank(name.pinyin),
+        _blank(name.pinyin_surname),
+        _blank(name.pinyin_given),
+        _blank(name.initials),
+        _blank(name.shape_key),
+        _blank(name.sorted_chars),
+        list(name.romanised_variants),
+        name.has_wildcard,
+        _blank(name.without_first),
+        list(name.flags),
+    )
+
+
+def _convert_id(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    number = standardise_id(row[0], birth_date=row[1], sex=row[2])
+    return (
+        _blank(number.cleaned),
+        number.id_class.value,
+        number.key,
+        number.birth_date,
+        number.sex,
+        number.region_code,
+        list(number.repair_candidates),
+        number.repaired,
+        number.masked_pattern,
+        list(number.flags),
+    )
+
+
+def _convert_phone(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    phone = standardise_phone(row[0])
+    flags = [*phone.flags, *(["phone_invalid"] if phone.kind == "invalid" else [])]
+    return phone.key, phone.kind, flags
+
+
+def _convert_address(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    parsed = parse_address(row[0], prior_region=row[1])
+    return (
+        parsed.county_code,
+        parsed.prefecture_code,
+        parsed.province_code,
+        _blank(parsed.detail),
+        list(parsed.flags),
+    )
+
+
+def _convert_sex(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (parse_sex(row[0]),)
 
 
 def _blank(value: str) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkage.standardise.phones import (
     PHONE_FLAGS,
@@ -147,3 +149,17 @@ def test_kinds_and_flags_are_declared() -> None:
         phone = standardise_phone(raw)
         assert phone.kind in PHONE_KINDS
         assert set(phone.flags) <= set(PHONE_FLAGS)
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_plain_mobile_fast_path_agrees_with_the_full_parse(number: str) -> None:
+    from linkage.standardise.phones import _classify
+
+    fast = standardise_phone(number)
+    slow = _classify(number, number, [])
+
+    assert (fast.key, fast.kind, set(fast.flags)) == (
+        slow.key,
+        slow.kind,
+        set(slow.flags),
+    )

@@ -92,6 +92,10 @@ def standardise_phone(raw: object) -> Phone:
 
 @lru_cache(maxsize=1 << 18)
 def _standardise_text(raw: str) -> Phone:
+    if len(raw) == 11 and raw.isascii() and _MOBILE.fullmatch(raw):
+        fast = _plain_mobile(raw)
+        if fast is not None:
+            return fast
     text = unicodedata.normalize("NFKC", raw).strip()
     if text.lower() in _MISSING_TEXT:
         return Phone(raw, None, "missing")
@@ -113,6 +117,26 @@ def _standardise_text(raw: str) -> Phone:
     if phone.kind == "invalid":
         phone = _without_trailing_extension(raw, text, flags) or phone
     return phone
+
+
+def _plain_mobile(number: str) -> Phone | None:
+    """The common case, eleven plain digits, without a full metadata parse.
+
+    Whether a mainland mobile number is allocated depends only on its first five
+    digits in the numbering plan's patterns, so one parse per prefix serves all.
+    """
+    kind, flags = _mobile_prefix(number[:5])
+    if kind != "mobile":
+        return None
+    if _PLACEHOLDER.search(number):
+        flags = (*flags, "phone_placeholder")
+    return Phone(number, "+86" + number, kind, flags)
+
+
+@lru_cache(maxsize=1 << 16)
+def _mobile_prefix(prefix: str) -> tuple[str, tuple[str, ...]]:
+    sample = _classify(prefix + "135792", prefix + "135792", [])
+    return sample.kind, sample.flags
 
 
 def _without_trailing_extension(raw: str, text: str, flags: list[str]) -> Phone | None:

@@ -1,0 +1,203 @@
+"""The review queue as reviewers see it: items, their status, and who may take them.
+
+An item is a pair of records in ``yd_review_queue``. It needs one decision, or two
+from different reviewers when its pair falls in the double-review sample, unless a
+supervisor has adjudicated it. Decisions are matched to items by their records, in
+either order, so they still apply after a rerun renumbers the queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from linkage.review.audit import PairRef
+from linkage.review.config import ReviewConfig
+from linkage.review.storage import ReviewStore
+
+logger = logging.getLogger(__name__)
+
+
+def pair_key_sql(alias: str) -> str:
+    """SQL for the order-free key of the pair in the four columns of ``alias``."""
+    left = f"({alias}.left_source || chr(31) || {alias}.left_record_id)"
+    right = f"({alias}.right_source || chr(31) || {alias}.right_record_id)"
+    return f"(least({left}, {right}) || chr(30) || greatest({left}, {right}))"
+
+
+def pair_key(pair: PairRef) -> str:
+    """The order-free key of a pair, equal to :func:`pair_key_sql`'s."""
+    left = f"{pair.left_source}\x1f{pair.left_record_id}"
+    right = f"{pair.right_source}\x1f{pair.right_record_id}"
+    return f"{min(left, right)}\x1e{max(left, right)}"
+
+
+def pair_token(pair: PairRef) -> str:
+    """A short opaque name for a pair, for URLs (the md5 of its key)."""
+    return hashlib.md5(pair_key(pair).encode("utf-8")).hexdigest()
+
+
+class ItemState(StrEnum):
+    """Where an item stands for the reviewer who asks."""
+
+    OPEN = "open"
+    HELD_BY_ME = "held_by_me"
+    HELD = "held"
+    SECOND_REVIEW = "second_review"
+    DECIDED_BY_ME = "decided_by_me"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One queue item with its status for the reviewer who asked."""
+
+    item_id: str
+    priority: int
+    reason: str
+    match_probability: float | None
+    pair: PairRef
+    left_person_id: str | None
+    right_person_id: str | None
+    unique_id_l: int | None
+    unique_id_r: int | None
+    required: int
+    reviewed: int
+    decided_by_me: bool
+    adjudicated: bool
+    holder: str | None
+    lease_expires: dt.datetime | None
+
+    @property
+    def double(self) -> bool:
+        """Whether the item is in the double-review sample."""
+        return self.required > 1
+
+    def state(self, reviewer: str) -> ItemState:
+        """Where the item stands for ``reviewer``."""
+        if self.adjudicated or self.reviewed >= self.required:
+            return ItemState.DONE
+        if self.decided_by_me:
+            return ItemState.DECIDED_BY_ME
+        if self.holder == reviewer:
+            return ItemState.HELD_BY_ME
+        if self.holder is not None:
+            return ItemState.HELD
+        return ItemState.SECOND_REVIEW if self.reviewed else ItemState.OPEN
+
+    def open_for(self, reviewer: str) -> bool:
+        """Whether ``reviewer`` may take (or keeps) this item now."""
+        return self.state(reviewer) in {
+            ItemState.OPEN,
+            ItemState.SECOND_REVIEW,
+            ItemState.HELD_BY_ME,
+        }
+
+
+_STATUS_SQL = f"""
+    WITH adjudicated AS (
+        SELECT DISTINCT {pair_key_sql("a")} AS pair_key
+        FROM yd_review_adjudications AS a
+    ),
+    reviews AS (
+        SELECT {pair_key_sql("d")} AS pair_key,
+            count(DISTINCT d.reviewer) AS reviewers,
+            list(DISTINCT d.reviewer) AS who
+        FROM yd_review_decisions AS d
+        ANTI JOIN yd_review_adjudications AS a
+            ON a.left_source = d.left_source
+            AND a.left_record_id = d.left_record_id
+            AND a.right_source = d.right_source
+            AND a.right_record_id = d.right_record_id
+            AND a.supervisor = d.reviewer
+            AND a.decided_at = d.decided_at
+        GROUP BY ALL
+    ),
+    items AS (
+        SELECT q.*, {pair_key_sql("q")} AS pair_key
+        FROM yd_review_queue AS q
+        WHERE $item_id IS NULL OR q.item_id = $item_id
+    )
+    SELECT
+        i.item_id, i.priority, i.reason, i.match_probability,
+        i.left_source, i.left_record_id, i.right_source, i.right_record_id,
+        i.left_person_id, i.right_person_id, i.unique_id_l, i.unique_id_r,
+        CASE WHEN md5_number(i.pair_key) % 10000 < $share THEN 2 ELSE 1 END
+            AS required,
+        coalesce(r.reviewers, 0) AS reviewed,
+        coalesce(list_contains(r.who, $me), false) AS decided_by_me,
+        j.pair_key IS NOT NULL AS adjudicated,
+        l.reviewer AS holder,
+        l.expires_at
+    FROM items AS i
+    LEFT JOIN reviews AS r USING (pair_key)
+    LEFT JOIN adjudicated AS j USING (pair_key)
+    LEFT JOIN yd_review_leases AS l
+        ON l.item_id = i.item_id AND l.expires_at > $now
+    ORDER BY i.priority DESC, i.item_id
+"""
+
+
+class ReviewQueue:
+    """Reads the queue with each item's status.
+
+    Args:
+        store: The review store.
+        config: The app settings (the double-review share).
+    """
+
+    def __init__(self, store: ReviewStore, config: ReviewConfig) -> None:
+        self.store = store
+        self.config = config
+
+    def items(self, reviewer: str, *, cursor: Any = None) -> list[QueueItem]:
+        """Every queue item, highest priority first, with its status."""
+        return self._select(reviewer, None, cursor)
+
+    def item(self, item_id: str, reviewer: str, *, cursor: Any = None) -> QueueItem:
+        """One queue item with its status.
+
+        Raises:
+            KeyError: No queue item has that id.
+        """
+        found = self._select(reviewer, item_id, cursor)
+        if not found:
+            raise KeyError(item_id)
+        return found[0]
+
+    def _select(
+        self, reviewer: str, item_id: str | None, cursor: Any
+    ) -> list[QueueItem]:
+        params = {
+            "item_id": item_id,
+            "share": self.config.double_review_basis_points,
+            "me": reviewer,
+            "now": self.store.clock(),
+        }
+        con = cursor or self.store.cursor()
+        return [_item(row) for row in con.execute(_STATUS_SQL, params).fetchall()]
+
+
+def _item(row: tuple[Any, ...]) -> QueueItem:
+    probability = row[3]
+    return QueueItem(
+        item_id=str(row[0]),
+        priority=int(row[1]),
+        reason=str(row[2]),
+        match_probability=None if probability is None else float(probability),
+        pair=PairRef(str(row[4]), str(row[5]), str(row[6]), str(row[7])),
+        left_person_id=row[8],
+        right_person_id=row[9],
+        unique_id_l=row[10],
+        unique_id_r=row[11],
+        required=int(row[12]),
+        reviewed=int(row[13]),
+        decided_by_me=bool(row[14]),
+        adjudicated=bool(row[15]),
+        holder=row[16],
+        lease_expires=row[17],
+    )
