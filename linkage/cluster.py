@@ -19,7 +19,7 @@ import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
-OVERWHELMING = 0.99999
+OVERWHELMING = 0.999999
 """At or above this probability a pair joins even across two valid IDs, and is queued
 for review: a typo in an ID that still passes its check is rare but not impossible."""
 

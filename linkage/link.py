@@ -157,7 +157,7 @@ def family_pairs(con: duckdb.DuckDBPyConnection) -> int:
             JOIN mothers AS h ON h.id_key = c.mother_id_key
             JOIN {LINK_INPUT} AS m
                 ON m.household_key = h.household_key
-                AND m.birth_date = c.birth_date
+                AND (m.birth_date = c.birth_date OR m.id_birth_date = c.birth_date)
                 AND (c.sex IS NULL OR m.sex = c.sex)
         )
         SELECT child_id, member_id,

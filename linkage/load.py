@@ -13,10 +13,10 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkage.project import Project, SourceSettings
 from linkage.sources import Extract, Reject, Row, open_extract
@@ -122,83 +122,88 @@ def _copy_rows(
 
 def _batches(extract: Extract) -> Iterator[tuple[pa.Table, list[Reject]]]:
     """Group rows into Arrow tables of canonical fields, and the rejects met."""
-    source = extract.source
-    positions = {name: i for i, name in enumerate(extract.header)}
-    mapped = {field: positions[column] for field, column in source.fields.items()}
-    id_position = mapped["record_id"]
-    extra_columns = [
-        (name, i) for name, i in positions.items() if i not in set(mapped.values())
-    ]
+    layout = _Layout(extract)
     seen: dict[str, int] = {}
-    columns: dict[str, list[Any]] = _empty_columns()
+    kept: list[Row] = []
     rejects: list[Reject] = []
     for item in extract.rows:
         if isinstance(item, Reject):
             rejects.append(item)
         else:
-            reject = _check_identity(item, id_position, seen, source, extract)
+            reject = _check_identity(item, layout.id_position, seen, extract.source)
             if reject is not None:
                 rejects.append(reject)
             else:
-                _append(columns, item, mapped, extra_columns, source.name)
-        if len(columns["record_id"]) >= _CHUNK:
-            yield _to_arrow(columns), rejects
-            columns, rejects = _empty_columns(), []
-    yield _to_arrow(columns), rejects
+                kept.append(item)
+        if len(kept) >= _CHUNK:
+            yield layout.to_arrow(kept), rejects
+            kept, rejects = [], []
+    yield layout.to_arrow(kept), rejects
+
+
+class _Layout:
+    """Where each canonical field sits in a file's rows, and how to tabulate them."""
+
+    def __init__(self, extract: Extract) -> None:
+        positions = {name: i for i, name in enumerate(extract.header)}
+        fields = extract.source.fields
+        self.source = extract.source.name
+        self.mapped = {field: positions[column] for field, column in fields.items()}
+        self.id_position = self.mapped["record_id"]
+        used = set(self.mapped.values())
+        self.extra = [(name, i) for name, i in positions.items() if i not in used]
+
+    def to_arrow(self, rows: list[Row]) -> pa.Table:
+        """The rows as a ``yd_records`` batch: text columns, empty cells as nulls."""
+        columns = list(zip(*(row.values for row in rows), strict=True)) or [
+            () for _ in range(len(self.mapped) + len(self.extra))
+        ]
+        count = len(rows)
+        arrays: dict[str, pa.Array] = {
+            "source": pa.array([self.source] * count, pa.string()),
+            "record_id": pc.utf8_trim_whitespace(
+                pa.array(columns[self.id_position], pa.string())
+            ),
+            "row_number": pa.array([row.number for row in rows], pa.int64()),
+        }
+        for field in RECORD_FIELDS:
+            position = self.mapped.get(field)
+            arrays[field] = (
+                _nullify_empty(pa.array(columns[position], pa.string()))
+                if position is not None
+                else pa.nulls(count, pa.string())
+            )
+        arrays["extra"] = pa.array(self._extras(columns, count), pa.string())
+        return pa.table(arrays)
+
+    def _extras(self, columns: list[tuple[str, ...]], count: int) -> list[str | None]:
+        """Unmapped columns as one JSON object per row, kept as raw attributes."""
+        if not self.extra:
+            return [None] * count
+        extras: list[str | None] = []
+        for values in zip(*(columns[i] for _, i in self.extra), strict=True):
+            pairs = zip(self.extra, values, strict=True)
+            kept = {name: value for (name, _), value in pairs if value != ""}
+            extras.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+        return extras
+
+
+def _nullify_empty(array: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
 def _check_identity(
-    row: Row,
-    id_position: int,
-    seen: dict[str, int],
-    source: SourceSettings,
-    extract: Extract,
+    row: Row, id_position: int, seen: dict[str, int], source: SourceSettings
 ) -> Reject | None:
     record_id = row.values[id_position].strip()
+    if record_id and record_id not in seen:
+        seen[record_id] = row.number
+        return None
     column = source.fields["record_id"]
-    raw = ",".join(row.values)
-    if not record_id:
-        return Reject(
-            source.name, str(source.path), row.number, column, "no record id", raw
-        )
-    first = seen.get(record_id)
-    if first is not None:
-        reason = f"record id already used in row {first}"
-        return Reject(source.name, str(source.path), row.number, column, reason, raw)
-    seen[record_id] = row.number
-    return None
-
-
-def _empty_columns() -> dict[str, list[Any]]:
-    names = ("source", "record_id", "row_number", *RECORD_FIELDS, "extra")
-    return {name: [] for name in names}
-
-
-def _append(
-    columns: dict[str, list[Any]],
-    row: Row,
-    mapped: dict[str, int],
-    extra_columns: list[tuple[str, int]],
-    source_name: str,
-) -> None:
-    values = row.values
-    columns["source"].append(source_name)
-    columns["record_id"].append(values[mapped["record_id"]].strip())
-    columns["row_number"].append(row.number)
-    for field in RECORD_FIELDS:
-        position = mapped.get(field)
-        value = values[position] if position is not None else ""
-        columns[field].append(value if value != "" else None)
-    extra = {name: values[i] for name, i in extra_columns if values[i] != ""}
-    columns["extra"].append(json.dumps(extra, ensure_ascii=False) if extra else None)
-
-
-def _to_arrow(columns: dict[str, list[Any]]) -> pa.Table:
-    return pa.table(
-        {
-            name: pa.array(
-                values, type=pa.int64() if name == "row_number" else pa.string()
-            )
-            for name, values in columns.items()
-        }
+    reason = (
+        f"record id already used in row {seen[record_id]}"
+        if record_id
+        else "no record id"
     )
+    raw = ",".join(row.values)
+    return Reject(source.name, str(source.path), row.number, column, reason, raw)

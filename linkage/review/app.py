@@ -41,6 +41,7 @@ _ERROR_TEXTS: dict[int, str] = {
     404: "页面不存在。",
     405: "不支持此操作。",
     413: "提交的内容过长。",
+    500: "服务器内部错误，请联系管理员。",
 }
 
 
@@ -78,6 +79,7 @@ def create_app(store: ReviewStore, config: ReviewConfig | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(supervise.bp)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _http_error)
     _add_template_helpers(app)
     return app
 

@@ -11,6 +11,7 @@ the person model's SQL over the two standardised records.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,6 +233,30 @@ def _ladders() -> list[_Ladder]:
     return ladders
 
 
+_SHOWN_INPUT_COLUMNS = frozenset(
+    {
+        "unique_id",
+        "source",
+        "record_id",
+        "name_pinyin",
+        "id_cleaned",
+        "id_masked",
+        "id_class",
+    }
+)
+"""Link-input columns the field rows read besides each field's own."""
+
+
+def _level_columns(ladders: list[_Ladder], available: list[str]) -> list[str]:
+    """The link-input columns the comparison levels' SQL reads, as ``x_l``/``x_r``."""
+    sql = " ".join(
+        [ladder.null_sql or "" for ladder in ladders]
+        + [condition for ladder in ladders for condition in ladder.conditions]
+    )
+    used = set(re.findall(r"\b(\w+)_[lr]\b", sql))
+    return [name for name in available if name in used]
+
+
 class PairViewer:
     """Builds :class:`PairView` objects from the store.
 
@@ -243,14 +268,24 @@ class PairViewer:
         self.store = store
         self.ladders = _ladders()
         self.pair_columns = set(store.columns("yd_pairs"))
-        self.input_columns = store.columns("yd_link_input")
+        available = store.columns("yd_link_input")
+        wanted = _SHOWN_INPUT_COLUMNS | {
+            spec.standard for spec in FIELDS if spec.standard is not None
+        }
+        self.input_columns = [name for name in available if name in wanted]
+        self.level_columns = _level_columns(self.ladders, available)
         self.record_columns = set(store.columns("yd_records"))
         self.has_clusters = store.table_exists("yd_clusters")
         self.source_kinds = self._source_kinds()
         self._levels_sql = self._recompute_sql()
 
     def view(
-        self, pair: PairRef, *, revealed: bool, person_ids: tuple[str | None, ...]
+        self,
+        pair: PairRef,
+        *,
+        revealed: bool,
+        person_ids: tuple[str | None, str | None] = (None, None),
+        unique_ids: tuple[int | None, int | None] = (None, None),
     ) -> PairView:
         """The two records of ``pair`` side by side.
 
@@ -259,11 +294,12 @@ class PairViewer:
             revealed: Show ID numbers in full (the caller audits the reveal).
             person_ids: The person each record belonged to in the last run, if
                 known (queue items carry them); otherwise looked up.
+            unique_ids: The records' ``unique_id`` in the link input, if known;
+                a faster way to find them.
         """
         left_raw = self._raw(pair.left_source, pair.left_record_id)
         right_raw = self._raw(pair.right_source, pair.right_record_id)
-        left_std = self._standard(pair.left_source, pair.left_record_id)
-        right_std = self._standard(pair.right_source, pair.right_record_id)
+        left_std, right_std = self._standard(pair, unique_ids)
         rows = [
             row
             for spec in FIELDS
@@ -306,15 +342,30 @@ class PairViewer:
         )
         return dict(zip(wanted, found, strict=True)) if found else {}
 
-    def _standard(self, source: str, record_id: str) -> dict[str, Any]:
+    def _standard(
+        self, pair: PairRef, unique_ids: tuple[int | None, int | None]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Both records' standardised values, in one read of the link input."""
         if not self.input_columns:
-            return {}
-        found = self.store.cursor().execute(
-            "SELECT * FROM yd_link_input WHERE source = ? AND record_id = ?",
-            [source, record_id],
-        )
-        row = found.fetchone()
-        return dict(zip(self.input_columns, row, strict=True)) if row else {}
+            return {}, {}
+        columns = ", ".join(f'"{name}"' for name in self.input_columns)
+        keys = [(pair.left_source, pair.left_record_id)]
+        keys.append((pair.right_source, pair.right_record_id))
+        if None in unique_ids:
+            found = self.store.rows(
+                f"SELECT {columns} FROM yd_link_input "
+                "WHERE (source = ? AND record_id = ?) "
+                "OR (source = ? AND record_id = ?)",
+                [*keys[0], *keys[1]],
+            )
+        else:
+            found = self.store.rows(
+                f"SELECT {columns} FROM yd_link_input WHERE unique_id IN (?, ?)",
+                list(unique_ids),
+            )
+        records = [dict(zip(self.input_columns, row, strict=True)) for row in found]
+        by_key = {(r.get("source"), r.get("record_id")): r for r in records}
+        return by_key.get(keys[0], {}), by_key.get(keys[1], {})
 
     def _stored_pair(self, left: Any, right: Any) -> dict[str, Any]:
         if left is None or right is None or not self.pair_columns:
@@ -360,17 +411,21 @@ class PairViewer:
         return rows, recomputed
 
     def _recompute_sql(self) -> str | None:
-        if not self.input_columns:
+        if not self.level_columns:
             return None
         sides = ", ".join(
             f'{side}."{name}" AS "{name}_{side}"'
             for side in ("l", "r")
-            for name in self.input_columns
+            for name in self.level_columns
         )
+        columns = ", ".join(f'"{name}"' for name in self.level_columns)
         cases = ",\n".join(ladder.case_sql() for ladder in self.ladders)
+        # One read of the link input (it may be a view) for both records.
         return (
-            f"SELECT {cases} FROM (SELECT {sides} FROM yd_link_input AS l, "
-            "yd_link_input AS r WHERE l.unique_id = ? AND r.unique_id = ?)"
+            f"WITH two AS MATERIALIZED (SELECT unique_id, {columns} "
+            "FROM yd_link_input WHERE unique_id IN ($left, $right)) "
+            f"SELECT {cases} FROM (SELECT {sides} FROM two AS l, two AS r "
+            "WHERE l.unique_id = $left AND r.unique_id = $right)"
         )
 
     def _recompute(self, left: Any, right: Any) -> dict[str, int]:
@@ -378,7 +433,7 @@ class PairViewer:
         if self._levels_sql is None or left is None or right is None:
             return {}
         try:
-            found = self.store.row(self._levels_sql, [left, right])
+            found = self.store.row(self._levels_sql, {"left": left, "right": right})
         except duckdb.Error as error:
             # A store from another version may lack a column a level reads.
             logger.debug("comparison levels not recomputed: %s", type(error).__name__)

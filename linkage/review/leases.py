@@ -97,17 +97,9 @@ class LeaseManager:
             The item and its lease, or None when nothing is left for this reviewer.
         """
         with self.store.write_lock, self.store.transaction() as cursor:
-            candidates = [
-                item
-                for item in self.queue.items(reviewer, cursor=cursor)
-                if item.open_for(reviewer)
-            ]
-            held = [i for i in candidates if i.state(reviewer) is ItemState.HELD_BY_ME]
-            fresh = [i for i in candidates if i.item_id not in skip]
-            ranked = held or fresh or candidates
-            if not ranked:
+            chosen = self.queue.next_open(reviewer, skip, cursor=cursor)
+            if chosen is None:
                 return None
-            chosen = ranked[0]
             return chosen, self._write(cursor, chosen.item_id, reviewer)
 
     def open_item(

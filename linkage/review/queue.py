@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -99,7 +100,13 @@ class QueueItem:
 
 
 _STATUS_SQL = f"""
-    WITH adjudicated AS (
+    WITH items AS (
+        SELECT q.*, k.pair_key, k.required
+        FROM yd_review_queue AS q
+        JOIN yd_review_item_keys AS k USING (item_id)
+        WHERE $item_id IS NULL OR q.item_id = $item_id
+    ),
+    adjudicated AS (
         SELECT DISTINCT {pair_key_sql("a")} AS pair_key
         FROM yd_review_adjudications AS a
     ),
@@ -117,29 +124,53 @@ _STATUS_SQL = f"""
             AND a.decided_at = d.decided_at
         GROUP BY ALL
     ),
-    items AS (
-        SELECT q.*, {pair_key_sql("q")} AS pair_key
-        FROM yd_review_queue AS q
-        WHERE $item_id IS NULL OR q.item_id = $item_id
+    status AS (
+        SELECT
+            i.item_id, i.priority, i.reason, i.match_probability,
+            i.left_source, i.left_record_id, i.right_source, i.right_record_id,
+            i.left_person_id, i.right_person_id, i.unique_id_l, i.unique_id_r,
+            i.required,
+            coalesce(r.reviewers, 0) AS reviewed,
+            coalesce(list_contains(r.who, $me), false) AS decided_by_me,
+            j.pair_key IS NOT NULL AS adjudicated,
+            l.reviewer AS holder,
+            l.expires_at
+        FROM items AS i
+        LEFT JOIN reviews AS r USING (pair_key)
+        LEFT JOIN adjudicated AS j USING (pair_key)
+        LEFT JOIN yd_review_leases AS l
+            ON l.item_id = i.item_id AND l.expires_at > $now
     )
-    SELECT
-        i.item_id, i.priority, i.reason, i.match_probability,
-        i.left_source, i.left_record_id, i.right_source, i.right_record_id,
-        i.left_person_id, i.right_person_id, i.unique_id_l, i.unique_id_r,
-        CASE WHEN md5_number(i.pair_key) % 10000 < $share THEN 2 ELSE 1 END
-            AS required,
-        coalesce(r.reviewers, 0) AS reviewed,
-        coalesce(list_contains(r.who, $me), false) AS decided_by_me,
-        j.pair_key IS NOT NULL AS adjudicated,
-        l.reviewer AS holder,
-        l.expires_at
-    FROM items AS i
-    LEFT JOIN reviews AS r USING (pair_key)
-    LEFT JOIN adjudicated AS j USING (pair_key)
-    LEFT JOIN yd_review_leases AS l
-        ON l.item_id = i.item_id AND l.expires_at > $now
-    ORDER BY i.priority DESC, i.item_id
 """
+
+_INDEX_SQL = f"""
+    CREATE OR REPLACE TABLE yd_review_item_keys AS
+    WITH keyed AS (
+        SELECT q.item_id, {pair_key_sql("q")} AS pair_key
+        FROM yd_review_queue AS q
+    )
+    SELECT item_id, pair_key,
+        CASE WHEN md5_number(pair_key) % 10000 < $share THEN 2 ELSE 1 END
+            AS required
+    FROM keyed
+"""
+
+_DOUBLE_COUNT_SQL = "SELECT count(*) FROM yd_review_item_keys WHERE required > 1"
+
+_ALL_SQL = _STATUS_SQL + "SELECT * FROM status ORDER BY priority DESC, item_id"
+
+_NEXT_SQL = (
+    _STATUS_SQL
+    + """
+    SELECT * FROM status
+    WHERE NOT adjudicated AND reviewed < required AND NOT decided_by_me
+        AND (holder IS NULL OR holder = $me)
+    ORDER BY holder IS NOT NULL DESC,
+        list_contains(CAST($skip AS VARCHAR[]), item_id),
+        priority DESC, item_id
+    LIMIT 1
+"""
+)
 
 
 class ReviewQueue:
@@ -153,10 +184,28 @@ class ReviewQueue:
     def __init__(self, store: ReviewStore, config: ReviewConfig) -> None:
         self.store = store
         self.config = config
+        self._index_items()
+
+    def _index_items(self) -> None:
+        """Key every queue item by its pair and draw the double-review sample.
+
+        The queue cannot change while the app holds the store (a run needs the
+        file to itself), so this is done once, when the app starts; a pair is in
+        the sample when the md5 of its key, modulo 10,000, falls below the share.
+        """
+        with self.store.write_lock:
+            self.store.execute(
+                _INDEX_SQL, {"share": self.config.double_review_basis_points}
+            )
+        logger.info(
+            "review queue indexed: %s items, %s for double review",
+            f"{self.store.scalar('SELECT count(*) FROM yd_review_item_keys'):,}",
+            f"{self.store.scalar(_DOUBLE_COUNT_SQL):,}",
+        )
 
     def items(self, reviewer: str, *, cursor: Any = None) -> list[QueueItem]:
         """Every queue item, highest priority first, with its status."""
-        return self._select(reviewer, None, cursor)
+        return self._select(_ALL_SQL, self._params(reviewer, None), cursor)
 
     def item(self, item_id: str, reviewer: str, *, cursor: Any = None) -> QueueItem:
         """One queue item with its status.
@@ -164,22 +213,33 @@ class ReviewQueue:
         Raises:
             KeyError: No queue item has that id.
         """
-        found = self._select(reviewer, item_id, cursor)
+        found = self._select(_ALL_SQL, self._params(reviewer, item_id), cursor)
         if not found:
             raise KeyError(item_id)
         return found[0]
 
-    def _select(
-        self, reviewer: str, item_id: str | None, cursor: Any
-    ) -> list[QueueItem]:
-        params = {
+    def next_open(
+        self, reviewer: str, skip: Collection[str], *, cursor: Any = None
+    ) -> QueueItem | None:
+        """The item the reviewer should take next, or None when none is open.
+
+        The reviewer's current item comes first, then open items by priority;
+        skipped items come round again only when nothing else is left.
+        """
+        params = {**self._params(reviewer, None), "skip": list(skip)}
+        found = self._select(_NEXT_SQL, params, cursor)
+        return found[0] if found else None
+
+    def _params(self, reviewer: str, item_id: str | None) -> dict[str, Any]:
+        return {
             "item_id": item_id,
-            "share": self.config.double_review_basis_points,
             "me": reviewer,
             "now": self.store.clock(),
         }
+
+    def _select(self, sql: str, params: dict[str, Any], cursor: Any) -> list[QueueItem]:
         con = cursor or self.store.cursor()
-        return [_item(row) for row in con.execute(_STATUS_SQL, params).fetchall()]
+        return [_item(row) for row in con.execute(sql, params).fetchall()]
 
 
 def _item(row: tuple[Any, ...]) -> QueueItem:

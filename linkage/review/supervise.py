@@ -85,7 +85,7 @@ def pair(token: str) -> ResponseReturnValue:
     review = _review_or_404(token)
     revealed = token in session.get("revealed_pairs", [])
     audit.record(ctx.store, current_user().name, Action.OPEN, pair=review.pair)
-    view = ctx.viewer.view(review.pair, revealed=revealed, person_ids=(None, None))
+    view = ctx.viewer.view(review.pair, revealed=revealed)
     return render_template("pair.html", review=review, view=view)
 
 

@@ -134,6 +134,7 @@ def item(item_id: str) -> ResponseReturnValue:
         queued.pair,
         revealed=lease.revealed,
         person_ids=(queued.left_person_id, queued.right_person_id),
+        unique_ids=(queued.unique_id_l, queued.unique_id_r),
     )
     return render_template(
         "item.html",
