@@ -11,8 +11,8 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import duckdb
 import pyarrow as pa
@@ -122,6 +122,9 @@ def _copy_rows(
 
 def _batches(extract: Extract) -> Iterator[tuple[pa.Table, list[Reject]]]:
     """Group rows into Arrow tables of canonical fields, and the rejects met."""
+    if extract.table is not None:
+        yield from _table_batches(extract, extract.table)
+        return
     layout = _Layout(extract)
     seen: dict[str, int] = {}
     kept: list[Row] = []
@@ -139,6 +142,29 @@ def _batches(extract: Extract) -> Iterator[tuple[pa.Table, list[Reject]]]:
             yield layout.to_arrow(kept), rejects
             kept, rejects = [], []
     yield layout.to_arrow(kept), rejects
+
+
+def _table_batches(
+    extract: Extract, table: pa.Table
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
+    """The fast path: rows already parsed into an Arrow table of text columns."""
+    layout = _Layout(extract)
+    rejects = [item for item in extract.rows if isinstance(item, Reject)]
+    numbers = table["row_number"].to_pylist()
+    header = extract.header
+    keep: list[bool] = []
+    seen: dict[str, int] = {}
+    for index, value in enumerate(table[layout.id_position].to_pylist()):
+        row = Row(numbers[index], [value])
+        reject = _check_identity(row, 0, seen, extract.source)
+        if reject is not None:
+            values = [str(table[name][index].as_py()) for name in header]
+            rejects.append(replace(reject, raw=",".join(values)))
+        keep.append(reject is None)
+    kept = table.filter(pa.array(keep, pa.bool_()))
+    for start in range(0, max(kept.num_rows, 1), _CHUNK):
+        batch = layout.from_table(kept.slice(start, _CHUNK))
+        yield batch, rejects if start == 0 else []
 
 
 class _Layout:
@@ -173,10 +199,32 @@ class _Layout:
                 if position is not None
                 else pa.nulls(count, pa.string())
             )
-        arrays["extra"] = pa.array(self._extras(columns, count), pa.string())
+        extra = {i: columns[i] for _, i in self.extra}
+        arrays["extra"] = pa.array(self._extras(extra, count), pa.string())
         return pa.table(arrays)
 
-    def _extras(self, columns: list[tuple[str, ...]], count: int) -> list[str | None]:
+    def from_table(self, table: pa.Table) -> pa.Table:
+        """A fast-path table slice as a ``yd_records`` batch."""
+        count = table.num_rows
+        arrays: dict[str, pa.Array] = {
+            "source": pa.array([self.source] * count, pa.string()),
+            "record_id": pc.utf8_trim_whitespace(table[self.id_position]),
+            "row_number": table["row_number"],
+        }
+        for field in RECORD_FIELDS:
+            position = self.mapped.get(field)
+            arrays[field] = (
+                _nullify_empty(table[position])
+                if position is not None
+                else pa.nulls(count, pa.string())
+            )
+        extra = {i: table[i].to_pylist() for _, i in self.extra}
+        arrays["extra"] = pa.array(self._extras(extra, count), pa.string())
+        return pa.table(arrays)
+
+    def _extras(
+        self, columns: Mapping[int, Sequence[str]], count: int
+    ) -> list[str | None]:
         """Unmapped columns as one JSON object per row, kept as raw attributes."""
         if not self.extra:
             return [None] * count

@@ -197,3 +197,33 @@ def test_unmapped_columns_are_kept_as_extra(write_project, tmp_path: Path) -> No
         extra = store.scalar("SELECT extra FROM yd_records")
 
     assert extra == '{"民族": "汉族"}'
+
+
+def test_long_unquoted_files_read_the_same_as_the_line_parser(
+    write_project, tmp_path: Path, monkeypatch
+) -> None:
+    import linkage.sources as sources
+
+    lines = [f"{i},名{i},{i:018d}" for i in range(1, 30)]
+    lines[5] = "6,too,many,fields"
+    lines[9] = ""
+    lines[12] = ",,"
+    lines[15] = "16,short"
+    lines[20] = "7,duplicate id,1"
+    body = HEADER + "\r\n".join(lines) + "\r\n"
+    path = write_project(body)
+    project = load_project(path)
+
+    def load(threshold: int) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        monkeypatch.setattr(sources, "_FAST_FROM_LINES", threshold)
+        with Store(tmp_path / f"store{threshold}.duckdb") as store:
+            load_into_store(project, store)
+            records = store.rows("SELECT * FROM yd_records ORDER BY row_number")
+            rejects = store.rows("SELECT * FROM yd_rejects ORDER BY row_number")
+        return records, rejects
+
+    fast, slow = load(0), load(10**9)
+
+    assert fast == slow
+    assert len(fast[0]) + len(fast[1]) == len(lines) - 1  # the blank line is no row
+    assert [row[2] for row in fast[1]] == [7, 14, 17, 22]
