@@ -9,19 +9,17 @@ one SQL join lays the derived columns beside every record. Quality flags go to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-import multiprocessing
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from linkage.standardise.addresses import parse_address
+from linkage.standardise.addresses import AddressRegion, parse_address
 from linkage.standardise.dates import parse_date
 from linkage.standardise.ids import ID_FLAGS, standardise_id
 from linkage.standardise.names import NAME_FLAGS, standardise_name
@@ -149,11 +147,10 @@ def _map_distinct(
     """Apply ``convert`` to every row of ``query`` and store the results as ``table``.
 
     ``convert`` receives the query's row and returns the values of the schema's
-    columns after the query's own (the query's columns are kept as the key). Large
-    inputs are converted by a pool of processes, one per core.
+    columns after the query's own (the query's columns are kept as the key).
     """
     rows = con.execute(query).fetchall()
-    converted = _convert_all(convert, rows)
+    converted = [convert(row) for row in rows]
     columns: list[list[Any]] = [[] for _ in schema.names]
     for row, values in zip(rows, converted, strict=True):
         for index, value in enumerate((*row, *values)):
@@ -171,31 +168,6 @@ def _map_distinct(
 
 
 Converter = Callable[[tuple[Any, ...]], tuple[Any, ...]]
-
-PARALLEL_FROM = 100_000
-"""Below this many distinct values, starting worker processes costs more than it
-saves (each worker loads the pinyin and OpenCC tables)."""
-
-
-def _convert_all(
-    convert: Converter, rows: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(rows) < PARALLEL_FROM:
-        return [convert(row) for row in rows]
-    size = -(-len(rows) // (workers * 4))
-    chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
-    # "spawn": the parent holds DuckDB's threads, which fork would copy mid-lock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = pool.map(_convert_chunk, [convert] * len(chunks), chunks)
-        return [values for part in parts for values in part]
-
-
-def _convert_chunk(
-    convert: Converter, rows: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    return [convert(row) for row in rows]
 
 
 _TEXT = pa.string()
@@ -384,7 +356,11 @@ def _convert_phone(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _convert_address(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    parsed = parse_address(row[0], prior_region=row[1])
+    # The prior only breaks ties between regions sharing a name: parse each address
+    # once, and again with the record's prior only when the name was ambiguous.
+    parsed = _parse_address_alone(row[0])
+    if row[1] is not None and "address_ambiguous" in parsed.flags:
+        parsed = parse_address(row[0], prior_region=row[1])
     return (
         parsed.county_code,
         parsed.prefecture_code,
@@ -392,6 +368,11 @@ def _convert_address(row: tuple[Any, ...]) -> tuple[Any, ...]:
         _blank(parsed.detail),
         list(parsed.flags),
     )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_address_alone(text: str) -> AddressRegion:
+    return parse_address(text)
 
 
 def _convert_sex(row: tuple[Any, ...]) -> tuple[Any, ...]:
