@@ -28,7 +28,7 @@ from linkage.errors import YidangError
 
 logger = logging.getLogger(__name__)
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

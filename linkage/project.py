@@ -125,8 +125,7 @@ def load_project(
     thresholds = _parse_thresholds(document.get("thresholds", {}), problems)
     sources = _parse_sources(document.get("sources", []), base, problems)
     _check_unknown_tables(document, problems)
-    if not problems:
-        _check_columns(sources, read_header or _default_header_reader(), problems)
+    _check_columns(sources, read_header or _default_header_reader(), problems)
     if problems:
         raise ProjectError(str(path), problems)
     return Project(path=path.resolve(), run=run, thresholds=thresholds, sources=sources)
@@ -225,7 +224,6 @@ def _parse_source(
 ) -> SourceSettings | None:
     name = str(table.get("name", "")).strip()
     where = f"source {name!r}" if name else f"source #{index}"
-    before = len(problems)
     if not name:
         problems.append(Problem(where, "has no name", 'add name = "hukou" (short)'))
     kind = _parse_kind(table.get("kind"), where, problems)
@@ -236,13 +234,23 @@ def _parse_source(
             Problem(where, f"unknown encoding {encoding!r}", f"use one of {ENCODINGS}")
         )
     trust = table.get("trust", 1)
-    if not isinstance(trust, int) or isinstance(trust, bool) or trust < 1:
+    trust_ok = isinstance(trust, int) and not isinstance(trust, bool) and trust >= 1
+    if not trust_ok:
         problems.append(
             Problem(where, f"trust {trust!r} is not a rank", "1 is most trusted")
         )
     fields = _parse_fields(table.get("fields", {}), where, problems)
     _check_source_keys(table, where, problems)
-    if len(problems) > before or kind is None or path is None:
+    # A source with only field problems still has its columns checked, so that the
+    # person fixing the file sees those problems in the same report.
+    if (
+        not name
+        or kind is None
+        or path is None
+        or not trust_ok
+        or encoding not in ENCODINGS
+        or "record_id" not in fields
+    ):
         return None
     return SourceSettings(
         name=name,
