@@ -3,9 +3,10 @@
 Each function reads its files, checks them, computes with :mod:`evaluation.metrics` or
 :mod:`evaluation.audit`, and returns the text the command prints; bad input raises
 :class:`EvaluationInputError`, which names the file, and the row and column where there
-is one. :func:`read_scored_pairs` is the one place in evaluation that opens the store:
-it is the audit command's adapter, reading ``yd_pairs``, ``yd_link_input`` and
-``yd_clusters`` by name over a read-only connection.
+is one. The store is opened in one place, :func:`_store_connection`: the audit command
+reads its scored pairs through :func:`read_scored_pairs`, and the evaluation report its
+scored pairs, regions and masked record details, all from ``yd_pairs``,
+``yd_link_input`` and ``yd_clusters`` by name over a read-only connection.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -33,11 +35,21 @@ from evaluation.audit import (
 from evaluation.metrics import (
     LinkageMetrics,
     RecordKey,
+    ScoredPair,
     cluster_errors,
     evaluate,
     pairwise_by_source_pair,
 )
+from evaluation.report import (
+    DEFAULT_PRECISION_TARGET,
+    DetailLookup,
+    RecordDetail,
+    mask_id,
+    mask_name,
+    write_evaluation_report,
+)
 from linkage.errors import YidangError
+from linkage.i18n import check_language, text
 
 __all__ = [
     "EvaluationInputError",
@@ -76,32 +88,53 @@ class EvaluationInputError(YidangError):
 
 
 def run_evaluate(
-    truth: Path, clusters: Path, *, report: Path | None = None, as_json: bool = False
+    truth: Path,
+    clusters: Path,
+    *,
+    report: Path | None = None,
+    as_json: bool = False,
+    store: Path | None = None,
+    lang: str = "zh",
+    precision_target: float = DEFAULT_PRECISION_TARGET,
 ) -> tuple[str, LinkageMetrics]:
-    """Score a run's ``clusters.csv`` against ``truth.csv``.
+    """Score a run's ``clusters.csv`` against ``truth.csv``, and write a report.
 
     Args:
         truth: CSV with ``source, record_id, person_key``.
         clusters: CSV with ``source, record_id, person_id`` (a run's clusters.csv).
-        report: Not available yet: the HTML report is written by a later step.
+        report: Where to write the HTML evaluation report; none when None.
         as_json: Return the headline figures as one JSON object instead of text.
+        store: The run's store, for the report's precision-recall curve, regions
+            and (masked) error examples. When None, the one ``*.duckdb`` file
+            beside ``clusters`` is used if there is exactly one and it can be
+            read; otherwise the report says what it lacks.
+        lang: The report's language, ``"zh"`` or ``"en"``.
+        precision_target: The pairwise precision the report's suggested
+            threshold meets.
 
     Returns:
-        The text to print, and the metrics.
+        The text to print (unchanged by ``report``), and the metrics.
 
     Raises:
         EvaluationInputError: A file is missing, empty, not UTF-8, lacks a column, or
-            has a blank or repeated record.
-        YidangError: ``report`` was given.
+            has a blank or repeated record; or the named store cannot be read.
+        YidangError: ``lang`` is not a report language.
     """
     if report is not None:
-        raise YidangError(
-            "--report is not available yet: run without it for the figures, "
-            "or use `yidang demo` for a full HTML report"
-        )
+        check_language(lang)
     true_people = _read_assignment(truth, "person_key")
     predicted = _read_assignment(clusters, "person_id")
     metrics = evaluate(predicted, true_people)
+    if report is not None:
+        _write_report(
+            report,
+            predicted,
+            true_people,
+            store=store if store is not None else _store_beside(clusters),
+            must_read=store is not None,
+            lang=lang,
+            precision_target=precision_target,
+        )
     if as_json:
         return json.dumps(metrics.headline()), metrics
     return _evaluation_text(predicted, true_people, metrics), metrics
@@ -226,6 +259,108 @@ def _missing_lines(
     return lines
 
 
+# yidang evaluate --report
+
+
+def _write_report(
+    report: Path,
+    predicted: Mapping[RecordKey, str],
+    truth: Mapping[RecordKey, str],
+    *,
+    store: Path | None,
+    must_read: bool,
+    lang: str,
+    precision_target: float,
+) -> None:
+    """Write the evaluation report atomically, with what the store can add.
+
+    A store found beside the clusters file but unreadable is passed over (the
+    report says what it lacks); a store that was named must be read.
+    """
+    scored: list[ScoredPair] | None = None
+    regions: dict[RecordKey, str] | None = None
+    details: DetailLookup | None = None
+    if store is not None:
+        try:
+            scored = [_scored(pair) for pair in read_scored_pairs(store)]
+            regions = _read_provinces(store)
+            details = _detail_lookup(store)
+        except EvaluationInputError:
+            if must_read:
+                raise
+            store, scored, regions = None, None, None
+    report.parent.mkdir(parents=True, exist_ok=True)
+    partial = report.with_name(report.name + ".part")
+    try:
+        write_evaluation_report(
+            partial,
+            predicted=predicted,
+            truth=truth,
+            scored_pairs=scored,
+            region_of=regions,
+            details=details,
+            precision_target=precision_target,
+            lang=lang,
+            note=text(lang, "store_used", store=store) if store is not None else "",
+        )
+        os.replace(partial, report)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _scored(pair: AuditPair) -> ScoredPair:
+    left = (pair.left_source, pair.left_record_id)
+    return left, (pair.right_source, pair.right_record_id), pair.match_probability
+
+
+def _store_beside(clusters: Path) -> Path | None:
+    """The run's store, when it is the only DuckDB file beside the clusters file."""
+    stores = sorted(clusters.parent.glob("*.duckdb"))
+    return stores[0] if len(stores) == 1 else None
+
+
+def _read_provinces(store: Path) -> dict[RecordKey, str]:
+    """Each record's province code, from its region (address county, else ID)."""
+    with _store_connection(store) as con:
+        rows = con.execute(_REGIONS_SQL).fetchall()
+    return {(str(s), str(r)): f"{str(code)[:2]}0000" for s, r, code in rows}
+
+
+def _detail_lookup(store: Path) -> DetailLookup:
+    """Looks up records' details in the store, masking names and ID numbers."""
+
+    def lookup(keys: Collection[RecordKey]) -> dict[RecordKey, RecordDetail]:
+        wanted = sorted({f"{source}\x1f{record_id}" for source, record_id in keys})
+        with _store_connection(store) as con:
+            rows = con.execute(_DETAILS_SQL, [wanted]).fetchall()
+        return {
+            (str(s), str(r)): RecordDetail(
+                name=mask_name(name),
+                id_number=mask_id(id_number),
+                sex=sex,
+                birth_year=year,
+                region=region,
+            )
+            for s, r, name, id_number, sex, year, region in rows
+        }
+
+    return lookup
+
+
+_REGIONS_SQL = """
+    SELECT CAST(source AS VARCHAR), CAST(record_id AS VARCHAR), region_code
+    FROM yd_link_input
+    WHERE region_code IS NOT NULL AND length(region_code) = 6
+"""
+
+_DETAILS_SQL = """
+    SELECT CAST(source AS VARCHAR), CAST(record_id AS VARCHAR), name_clean,
+        coalesce(id_key, id_cleaned), sex, year(birth_date), region_code
+    FROM yd_link_input
+    WHERE list_contains($1, source || chr(31) || record_id)
+"""
+
+
 # yidang audit sample
 
 
@@ -235,6 +370,21 @@ def read_scored_pairs(store: Path) -> list[AuditPair]:
     A pair scored twice (by the model and through a family link) keeps its highest
     probability; it is linked when both records have the same ``person_id`` in
     ``yd_clusters``.
+
+    Raises:
+        EvaluationInputError: The store is missing, in use, or lacks a table.
+    """
+    with _store_connection(store) as con:
+        rows = con.execute(_SCORED_PAIRS_SQL).fetchall()
+    return [
+        AuditPair(str(ls), str(lr), str(rs), str(rr), float(p), bool(linked))
+        for ls, lr, rs, rr, p, linked in rows
+    ]
+
+
+@contextmanager
+def _store_connection(store: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to a finished run's store, closed on leaving.
 
     Raises:
         EvaluationInputError: The store is missing, in use, or lacks a table.
@@ -256,13 +406,9 @@ def read_scored_pairs(store: Path) -> list[AuditPair]:
                     f"the store has no {table} table; run `yidang link` to the end "
                     "first",
                 )
-        rows = con.execute(_SCORED_PAIRS_SQL).fetchall()
+        yield con
     finally:
         con.close()
-    return [
-        AuditPair(str(ls), str(lr), str(rs), str(rr), float(p), bool(linked))
-        for ls, lr, rs, rr, p, linked in rows
-    ]
 
 
 _TABLES_SQL = "SELECT table_name FROM information_schema.tables"

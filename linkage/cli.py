@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--persons", type=_positive, default=2_000)
     demo.add_argument("--out", type=Path, default=Path("yidang-demo"))
     demo.add_argument("--seed", type=int, default=20261203)
+    demo.add_argument("--lang", choices=("zh", "en"), default="zh")
     demo.set_defaults(handler=_demo)
 
     synth = commands.add_parser(
@@ -77,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     link = commands.add_parser("link", help="the batch run over a project file")
     link.add_argument("project", type=Path)
     link.add_argument("--out", type=Path, default=None)
+    link.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="language of report.html"
+    )
     link.set_defaults(handler=_link)
 
     train = commands.add_parser("train", help="train the person model and save it")
@@ -96,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--truth", type=Path, required=True)
     evaluate.add_argument("--clusters", type=Path, required=True)
     evaluate.add_argument("--report", type=Path, default=None)
+    evaluate.add_argument("--lang", choices=("zh", "en"), default="zh")
+    evaluate.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="the run's store, for the precision-recall curve and error examples",
+    )
     evaluate.add_argument(
         "--json", action="store_true", help="print the headline figures as JSON"
     )
@@ -121,7 +132,44 @@ def _parser() -> argparse.ArgumentParser:
         "--exact", action="store_true", help="Clopper-Pearson instead of Wilson"
     )
     estimate.set_defaults(handler=_audit_estimate)
+    _add_review_commands(commands)
     return parser
+
+
+def _add_review_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    review = commands.add_parser("review", help="the clerical review web app")
+    steps = review.add_subparsers(dest="step", required=True)
+    serve = steps.add_parser("serve", help="serve the review web app")
+    serve.add_argument("--store", type=Path, required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--double-review",
+        type=float,
+        default=0.0,
+        help="share of queue items (0 to 1) decided by two reviewers",
+    )
+    serve.add_argument("--lease-minutes", type=_positive, default=10)
+    serve.set_defaults(handler=_review_serve)
+    user = steps.add_parser(
+        "add-user", help="add a reviewer or supervisor account, or reset one"
+    )
+    user.add_argument("name")
+    user.add_argument("--role", choices=["reviewer", "supervisor"], required=True)
+    user.add_argument("--store", type=Path, default=Path("yidang.duckdb"))
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    user.set_defaults(handler=_review_add_user)
+    labels = steps.add_parser(
+        "export-labels",
+        help="write source, record_id, person_key labels from review decisions",
+    )
+    labels.add_argument("--store", type=Path, required=True)
+    labels.add_argument("--out", type=Path, required=True)
+    labels.set_defaults(handler=_review_export_labels)
 
 
 def _positive(text: str) -> int:
@@ -184,7 +232,9 @@ def _link(args: argparse.Namespace) -> int:
     from linkage.pipeline import run_project
 
     with progress_bar() as progress:
-        result = run_project(args.project, out_dir=args.out, progress=progress)
+        result = run_project(
+            args.project, out_dir=args.out, lang=args.lang, progress=progress
+        )
     print(result.describe())
     return 0
 
@@ -205,7 +255,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     from evaluation.commands import run_evaluate
 
     text, _ = run_evaluate(
-        args.truth, args.clusters, report=args.report, as_json=args.json
+        args.truth,
+        args.clusters,
+        report=args.report,
+        as_json=args.json,
+        store=args.store,
+        lang=args.lang,
     )
     print(text)
     return 0
@@ -235,6 +290,43 @@ def _audit_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review_serve(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from linkage.review.commands import serve
+    from linkage.review.config import ReviewConfig
+
+    config = ReviewConfig(
+        double_review_share=args.double_review,
+        lease=dt.timedelta(minutes=args.lease_minutes),
+    )
+    serve(
+        args.store,
+        args.host,
+        args.port,
+        config=config,
+        on_ready=lambda url: print(f"review app on {url} (Ctrl+C stops it)"),
+    )
+    return 0
+
+
+def _review_add_user(args: argparse.Namespace) -> int:
+    from linkage.review.commands import add_user, read_password
+
+    password = read_password(from_stdin=args.password_stdin)
+    created = add_user(args.store, args.name, args.role, password)
+    print(f"{'added' if created else 'updated'} {args.role} {args.name!r}")
+    return 0
+
+
+def _review_export_labels(args: argparse.Namespace) -> int:
+    from linkage.review.commands import export_labels
+
+    count = export_labels(args.store, args.out)
+    print(f"wrote labels for {count:,} records to {args.out}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from evaluation.synth import generate
     from linkage.pipeline import run_project
@@ -245,7 +337,10 @@ def _demo(args: argparse.Namespace) -> int:
             out / "registries", persons=args.persons, seed=args.seed, progress=progress
         )
         result = run_project(
-            summary.project_path, out_dir=out / "outputs", progress=progress
+            summary.project_path,
+            out_dir=out / "outputs",
+            lang=args.lang,
+            progress=progress,
         )
     print(f"synthetic registries: {summary.out_dir}")
     print(result.describe())

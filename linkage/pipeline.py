@@ -78,6 +78,7 @@ def run_project(
     *,
     out_dir: Path | None = None,
     model: Path | None = None,
+    lang: str = "zh",
     progress: Progress | None = None,
 ) -> RunResult:
     """Run every stage of a project and write its outputs.
@@ -86,6 +87,7 @@ def run_project(
         project_path: The project TOML file.
         out_dir: Where the output files go; defaults to the store's folder.
         model: A model file to use instead of the project's ``[run] model``.
+        lang: The language of the run report, "zh" or "en".
         progress: Called with (stage, done, total).
     """
     project = load_project(project_path)
@@ -105,7 +107,7 @@ def run_project(
         _timed(result, "cluster", lambda: _cluster(store, result, thresholds.match))
         _timed(result, "golden", lambda: _golden(store, result, thresholds))
         _check_accounting(store, result)
-        _timed(result, "outputs", lambda: _write_outputs(store, out, result))
+        _timed(result, "outputs", lambda: _write_outputs(store, out, result, lang))
     return result
 
 
@@ -317,10 +319,16 @@ OUTPUT_QUERIES: dict[str, str] = {
 }
 
 
-def _write_outputs(store: Store, out: Path, result: RunResult) -> None:
+def _write_outputs(store: Store, out: Path, result: RunResult, lang: str) -> None:
     with staged_outputs(out) as staging:
         for name, query in OUTPUT_QUERIES.items():
             copy_query_to_csv(store.con, query, staging / name)
-        write_run_report(store, staging / "report.html", result.describe())
+        write_run_report(
+            store,
+            staging / "report.html",
+            result.describe(),
+            lang=lang,
+            thresholds=result.project.thresholds,
+        )
     for name in (*OUTPUT_QUERIES, "report.html"):
         result.outputs[name] = out / name

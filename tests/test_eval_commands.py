@@ -107,11 +107,17 @@ def test_evaluate_text_names_errors_and_missing_records(
     assert "hukou & pension" in text
 
 
-def test_evaluate_report_is_not_available_yet(files: tuple[Path, Path]) -> None:
+def test_evaluate_writes_the_report_it_is_asked_for(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
     truth, clusters = files
+    report = tmp_path / "evaluation.html"
 
-    with pytest.raises(YidangError, match="--report is not available yet"):
-        run_evaluate(truth, clusters, report=Path("report.html"))
+    run_evaluate(truth, clusters, report=report, lang="en")
+
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") or "<html" in page
+    assert "<svg" in page
 
 
 @pytest.mark.parametrize(

@@ -214,7 +214,9 @@ def test_long_unquoted_files_read_the_same_as_the_line_parser(
     path = write_project(body)
     project = load_project(path)
 
-    def load(threshold: int) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    Rows = list[tuple[object, ...]]
+
+    def load(threshold: int) -> tuple[Rows, Rows]:
         monkeypatch.setattr(sources, "_FAST_FROM_LINES", threshold)
         with Store(tmp_path / f"store{threshold}.duckdb") as store:
             load_into_store(project, store)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+
+from waitress import serve as waitress_serve
 
 from linkage.errors import ReviewError
 from linkage.review.app import create_app
@@ -34,6 +37,7 @@ def serve(
     *,
     config: ReviewConfig | None = None,
     threads: int = DEFAULT_THREADS,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the review app with waitress until interrupted.
 
@@ -44,12 +48,12 @@ def serve(
         port: The TCP port.
         config: Lease, session and double-review settings.
         threads: Request threads.
+        on_ready: Called with the app's URL once the store is open and checked,
+            just before the server starts listening.
 
     Raises:
         ReviewError: The store is missing, has no queue, or has no supervisor.
     """
-    from waitress import serve as waitress_serve
-
     with ReviewStore(store) as review_store:
         if count_supervisors(review_store) == 0:
             raise ReviewError(
@@ -57,7 +61,10 @@ def serve(
                 "'yidang review add-user NAME --role supervisor --store STORE'"
             )
         app = create_app(review_store, config)
-        logger.info("serving the review app on http://%s:%s", host, port)
+        url = f"http://{host}:{port}/"
+        logger.info("serving the review app on %s", url)
+        if on_ready is not None:
+            on_ready(url)
         waitress_serve(app, host=host, port=port, threads=threads, ident="yidang")
         logger.info("review app stopped")
 

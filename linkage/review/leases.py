@@ -1,11 +1,11 @@
 """Leases: each queue item is reserved for one reviewer at a time, for a while.
 
 Opening an item takes (or renews) its lease; a lease that runs out lets another
-reviewer take the item. Every change to ``yd_review_leases`` happens under the
-store's write lock inside one transaction, and the row is written with a conditional
-UPDATE, so two reviewers never hold the same item: the server is one process, and
-the lock serialises the check and the write.
-"""
+reviewer take the item, and a reviewer holds one item at a time. Every change to
+``yd_review_leases`` happens under the store's write lock inside one transaction,
+and the row is written with a conditional UPDATE, so two reviewers never hold the
+same item: the server is one process, and the lock serialises the check and the
+write."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ from linkage.review.queue import ItemState, QueueItem, ReviewQueue
 from linkage.review.storage import ReviewStore
 
 logger = logging.getLogger(__name__)
+
+CANDIDATES = 32
+"""Open items read ahead by :meth:`LeaseManager.acquire_next`, best first."""
 
 
 class ItemUnavailable(ReviewError):
@@ -73,12 +76,18 @@ class LeaseManager:
         self.config = config
 
     def acquire(self, item_id: str, reviewer: str) -> tuple[QueueItem, Lease]:
-        """Take or renew the lease on one item.
+        """Take the lease on one item, or renew the reviewer's own.
+
+        A lease of the reviewer's with more than half its time left is kept as it
+        is, without a write, so that reopening a page costs no lock.
 
         Raises:
             ItemUnavailable: No such item, another reviewer holds it, or it needs no
                 more decisions from this reviewer.
         """
+        kept = self._fresh_own_lease(item_id, reviewer)
+        if kept is not None:
+            return kept
         with self.store.write_lock, self.store.transaction() as cursor:
             item = self.open_item(cursor, item_id, reviewer)
             return item, self._write(cursor, item_id, reviewer)
@@ -88,6 +97,10 @@ class LeaseManager:
     ) -> tuple[QueueItem, Lease] | None:
         """Take the reviewer's current item, else the highest-priority open one.
 
+        The candidates are read without the lock; under it, each is checked again
+        and the first still open is taken, so reviewers racing for the same item
+        fall through to the next one instead of waiting for a full scan.
+
         Args:
             reviewer: Who asks.
             skip: Item ids the reviewer passed over in this session; they come
@@ -96,11 +109,48 @@ class LeaseManager:
         Returns:
             The item and its lease, or None when nothing is left for this reviewer.
         """
+        first_look = self.queue.next_ids(reviewer, skip, limit=CANDIDATES)
+        if not first_look:
+            return None
         with self.store.write_lock, self.store.transaction() as cursor:
-            chosen = self.queue.next_open(reviewer, skip, cursor=cursor)
-            if chosen is None:
-                return None
-            return chosen, self._write(cursor, chosen.item_id, reviewer)
+            taken = self._take_first_open(cursor, first_look, reviewer)
+            if taken is None:
+                # Others took every candidate; under the lock this look is exact.
+                exact = self.queue.next_ids(reviewer, skip, cursor=cursor)
+                taken = self._take_first_open(cursor, exact, reviewer)
+            return taken
+
+    def _take_first_open(
+        self, cursor: duckdb.DuckDBPyConnection, ids: list[str], reviewer: str
+    ) -> tuple[QueueItem, Lease] | None:
+        """Lease the first of ``ids`` still open to the reviewer; under the lock."""
+        for item_id in ids:
+            try:
+                item = self.open_item(cursor, item_id, reviewer)
+            except ItemUnavailable:
+                continue
+            return item, self._write(cursor, item_id, reviewer)
+        return None
+
+    def _fresh_own_lease(
+        self, item_id: str, reviewer: str
+    ) -> tuple[QueueItem, Lease] | None:
+        """The item and the reviewer's lease on it, if it has over half its time."""
+        try:
+            item = self.queue.item(item_id, reviewer)
+        except KeyError:
+            return None
+        if item.state(reviewer) is not ItemState.HELD_BY_ME:
+            return None
+        if item.lease_expires is None or item.lease_started is None:
+            return None
+        left = item.lease_expires - self.store.clock()
+        if left <= self.config.lease / 2:
+            return None
+        lease = Lease(
+            item_id, reviewer, item.lease_started, item.lease_expires, item.revealed
+        )
+        return item, lease
 
     def open_item(
         self, cursor: duckdb.DuckDBPyConnection, item_id: str, reviewer: str
@@ -162,9 +212,16 @@ class LeaseManager:
         *,
         revealed: bool = False,
     ) -> Lease:
-        """Insert or take over the item's lease row; the caller checked it is free."""
+        """Insert or take over the item's lease row; the caller checked it is free.
+
+        A reviewer holds one item at a time: taking one gives back any other.
+        """
         now = self.store.clock()
         expires = now + self.config.lease
+        cursor.execute(
+            "DELETE FROM yd_review_leases WHERE reviewer = ? AND item_id <> ?",
+            [reviewer, item_id],
+        )
         existing = cursor.execute(
             "SELECT reviewer, leased_at, expires_at, revealed "
             "FROM yd_review_leases WHERE item_id = ?",

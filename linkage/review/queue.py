@@ -4,6 +4,10 @@ An item is a pair of records in ``yd_review_queue``. It needs one decision, or t
 from different reviewers when its pair falls in the double-review sample, unless a
 supervisor has adjudicated it. Decisions are matched to items by their records, in
 either order, so they still apply after a rerun renumbers the queue.
+
+When the app starts it writes ``yd_review_item_keys``: each item's pair key and how
+many decisions it needs. The queue cannot change while the app holds the store, so
+this is worked out once instead of on every request.
 """
 
 from __future__ import annotations
@@ -72,6 +76,8 @@ class QueueItem:
     adjudicated: bool
     holder: str | None
     lease_expires: dt.datetime | None
+    lease_started: dt.datetime | None
+    revealed: bool
 
     @property
     def double(self) -> bool:
@@ -104,7 +110,6 @@ _STATUS_SQL = f"""
         SELECT q.*, k.pair_key, k.required
         FROM yd_review_queue AS q
         JOIN yd_review_item_keys AS k USING (item_id)
-        WHERE $item_id IS NULL OR q.item_id = $item_id
     ),
     adjudicated AS (
         SELECT DISTINCT {pair_key_sql("a")} AS pair_key
@@ -134,7 +139,9 @@ _STATUS_SQL = f"""
             coalesce(list_contains(r.who, $me), false) AS decided_by_me,
             j.pair_key IS NOT NULL AS adjudicated,
             l.reviewer AS holder,
-            l.expires_at
+            l.expires_at,
+            l.leased_at,
+            coalesce(l.revealed, false) AS revealed
         FROM items AS i
         LEFT JOIN reviews AS r USING (pair_key)
         LEFT JOIN adjudicated AS j USING (pair_key)
@@ -159,17 +166,83 @@ _DOUBLE_COUNT_SQL = "SELECT count(*) FROM yd_review_item_keys WHERE required > 1
 
 _ALL_SQL = _STATUS_SQL + "SELECT * FROM status ORDER BY priority DESC, item_id"
 
-_NEXT_SQL = (
-    _STATUS_SQL
-    + """
-    SELECT * FROM status
-    WHERE NOT adjudicated AND reviewed < required AND NOT decided_by_me
-        AND (holder IS NULL OR holder = $me)
-    ORDER BY holder IS NOT NULL DESC,
-        list_contains(CAST($skip AS VARCHAR[]), item_id),
-        priority DESC, item_id
-    LIMIT 1
+_NEXT_SQL = f"""
+    WITH reviews AS (
+        SELECT {pair_key_sql("d")} AS pair_key,
+            count(DISTINCT d.reviewer) AS reviewers,
+            bool_or(d.reviewer = $me) AS mine
+        FROM yd_review_decisions AS d
+        ANTI JOIN yd_review_adjudications AS a
+            ON a.left_source = d.left_source
+            AND a.left_record_id = d.left_record_id
+            AND a.right_source = d.right_source
+            AND a.right_record_id = d.right_record_id
+            AND a.supervisor = d.reviewer
+            AND a.decided_at = d.decided_at
+        GROUP BY ALL
+    ),
+    closed AS (
+        SELECT k.item_id
+        FROM yd_review_item_keys AS k JOIN reviews AS r USING (pair_key)
+        WHERE r.reviewers >= k.required OR r.mine
+        UNION ALL
+        SELECT k.item_id
+        FROM yd_review_item_keys AS k
+        JOIN (
+            SELECT {pair_key_sql("a")} AS pair_key FROM yd_review_adjudications AS a
+        ) USING (pair_key)
+        UNION ALL
+        SELECT item_id FROM yd_review_leases
+        WHERE expires_at > $now AND reviewer <> $me
+    ),
+    held AS (
+        SELECT item_id FROM yd_review_leases
+        WHERE expires_at > $now AND reviewer = $me
+    )
+    SELECT q.item_id
+    FROM yd_review_queue AS q
+    ANTI JOIN closed USING (item_id)
+    LEFT JOIN held AS h USING (item_id)
+    ORDER BY h.item_id IS NOT NULL DESC,
+        list_contains(CAST($skip AS VARCHAR[]), q.item_id),
+        q.priority DESC, q.item_id
+    LIMIT $limit
 """
+"""The ids of the items open to a reviewer, in the order they should be taken.
+
+Closed items (decided enough, decided by this reviewer, adjudicated, or held by
+someone else) are found first and removed, which is much cheaper than working out
+every item's status."""
+
+
+_ONE_ITEM_SQL = """
+    SELECT q.item_id, q.priority, q.reason, q.match_probability,
+        q.left_source, q.left_record_id, q.right_source, q.right_record_id,
+        q.left_person_id, q.right_person_id, q.unique_id_l, q.unique_id_r,
+        k.required
+    FROM yd_review_queue AS q
+    JOIN yd_review_item_keys AS k USING (item_id)
+    WHERE q.item_id = ?
+"""
+
+_PAIR_FILTER = """
+    (left_source = $ls AND left_record_id = $lr
+        AND right_source = $rs AND right_record_id = $rr)
+    OR (left_source = $rs AND left_record_id = $rr
+        AND right_source = $ls AND right_record_id = $lr)
+"""
+
+_PAIR_DECISIONS_SQL = (
+    f"SELECT reviewer, decided_at FROM yd_review_decisions WHERE {_PAIR_FILTER}"
+)
+
+_PAIR_RULINGS_SQL = (
+    f"SELECT supervisor, decided_at FROM yd_review_adjudications WHERE {_PAIR_FILTER}"
+)
+
+_LEASE_SQL = (
+    "SELECT reviewer, expires_at, leased_at, revealed FROM yd_review_leases "
+    "WHERE item_id = ? AND expires_at > ?"
 )
 
 
@@ -205,41 +278,57 @@ class ReviewQueue:
 
     def items(self, reviewer: str, *, cursor: Any = None) -> list[QueueItem]:
         """Every queue item, highest priority first, with its status."""
-        return self._select(_ALL_SQL, self._params(reviewer, None), cursor)
+        params = {"me": reviewer, "now": self.store.clock()}
+        con = cursor or self.store.cursor()
+        return [_item(row) for row in con.execute(_ALL_SQL, params).fetchall()]
 
     def item(self, item_id: str, reviewer: str, *, cursor: Any = None) -> QueueItem:
-        """One queue item with its status.
+        """One queue item with its status, as :meth:`items` would give it.
+
+        A few point queries rather than the whole-queue statement: this runs on
+        every lease, page and decision.
 
         Raises:
             KeyError: No queue item has that id.
         """
-        found = self._select(_ALL_SQL, self._params(reviewer, item_id), cursor)
-        if not found:
+        con = cursor or self.store.cursor()
+        base = con.execute(_ONE_ITEM_SQL, [item_id]).fetchone()
+        if base is None:
             raise KeyError(item_id)
-        return found[0]
+        pair = {"ls": base[4], "lr": base[5], "rs": base[6], "rr": base[7]}
+        rulings = con.execute(_PAIR_RULINGS_SQL, pair).fetchall()
+        ruling_rows = {(str(who), at) for who, at in rulings}
+        decided = {
+            str(who)
+            for who, at in con.execute(_PAIR_DECISIONS_SQL, pair).fetchall()
+            if (str(who), at) not in ruling_rows
+        }
+        lease = con.execute(_LEASE_SQL, [item_id, self.store.clock()]).fetchone()
+        holder, expires, started, revealed = lease or (None, None, None, False)
+        status = (len(decided), reviewer in decided, bool(rulings), holder, expires)
+        return _item((*base, *status, started, revealed))
 
-    def next_open(
-        self, reviewer: str, skip: Collection[str], *, cursor: Any = None
-    ) -> QueueItem | None:
-        """The item the reviewer should take next, or None when none is open.
+    def next_ids(
+        self,
+        reviewer: str,
+        skip: Collection[str],
+        *,
+        limit: int = 1,
+        cursor: Any = None,
+    ) -> list[str]:
+        """The ids of the items the reviewer should take next, best first.
 
         The reviewer's current item comes first, then open items by priority;
         skipped items come round again only when nothing else is left.
         """
-        params = {**self._params(reviewer, None), "skip": list(skip)}
-        found = self._select(_NEXT_SQL, params, cursor)
-        return found[0] if found else None
-
-    def _params(self, reviewer: str, item_id: str | None) -> dict[str, Any]:
-        return {
-            "item_id": item_id,
+        params = {
             "me": reviewer,
             "now": self.store.clock(),
+            "skip": list(skip),
+            "limit": limit,
         }
-
-    def _select(self, sql: str, params: dict[str, Any], cursor: Any) -> list[QueueItem]:
         con = cursor or self.store.cursor()
-        return [_item(row) for row in con.execute(sql, params).fetchall()]
+        return [str(row[0]) for row in con.execute(_NEXT_SQL, params).fetchall()]
 
 
 def _item(row: tuple[Any, ...]) -> QueueItem:
@@ -260,4 +349,6 @@ def _item(row: tuple[Any, ...]) -> QueueItem:
         adjudicated=bool(row[15]),
         holder=row[16],
         lease_expires=row[17],
+        lease_started=row[18],
+        revealed=bool(row[19]),
     )

@@ -5,6 +5,13 @@ through a cursor of its own (DuckDB cursors are separate connections to one data
 and every change to leases goes through :attr:`ReviewStore.write_lock`, so that
 acquiring an item is atomic. Every write is committed before the request that made it
 returns, so nothing a reviewer decided is lost when the server stops.
+
+The app adds its own tables beside the run's and never changes the run's:
+``yd_review_users`` (accounts), ``yd_review_leases`` (who holds which item until
+when), ``yd_review_audit`` (who opened, revealed, decided what), and
+``yd_review_adjudications`` (supervisors' rulings), ``yd_review_settings`` (the
+cookie signing key) and ``yd_review_item_keys`` (see :mod:`linkage.review.queue`).
+Decisions go to the run's ``yd_review_decisions``, which ``yidang link`` reads.
 """
 
 from __future__ import annotations
