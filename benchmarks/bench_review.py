@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from results import machine, write_section
+
 from linkage.review.commands import add_user
 from linkage.store import Store
 
@@ -296,7 +298,16 @@ def main() -> None:
             shutil.copy(args.store, store)
         else:
             store = build_store(work, args.persons)
-        print(run(store, args.sessions, args.seconds, args.threads))
+        table = run(store, args.sessions, args.seconds, args.threads)
+    print(table)
+    write_section(
+        "review",
+        "## Review workbench under load (`benchmarks/bench_review.py`)\n\n"
+        f"{args.sessions} concurrent reviewer sessions for {args.seconds:.0f} s on "
+        "loopback, each looping next item, open, decide with no think time; server "
+        f"in its own process with {args.threads} waitress threads; measured on "
+        f"{machine()}.\n\n{table}",
+    )
 
 
 if __name__ == "__main__":
