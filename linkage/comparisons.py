@@ -58,8 +58,10 @@ def id_number() -> Comparison:
             _level(
                 f"{one_edit} OR {_mirror(one_edit)} "
                 "OR (id_class_l = 'checksum_error' AND id_class_r = 'checksum_error' "
-                "AND damerau_levenshtein(id_cleaned_l, id_cleaned_r) <= 1)",
-                "one edit from a number failing its check",
+                "AND damerau_levenshtein(id_cleaned_l, id_cleaned_r) <= 1) "
+                "OR (id_class_l = 'other' AND id_class_r = 'other' "
+                "AND damerau_levenshtein(id_key_l, id_key_r) <= 1)",
+                "one edit from a number failing its check (or of another scheme)",
                 # Rare among random pairs, so random sampling may not meet one: a
                 # starting u of the order of a same-number coincidence.
                 u_probability=1e-6,
@@ -215,10 +217,11 @@ def phone() -> Comparison:
 def person_comparisons() -> list[Comparison]:
     """Every comparison of the person model, in chart order.
 
-    A shared household is deliberately not a comparison: twins share household,
-    relation to the head, birth date, phone and address, and differ only in name and
-    ID number. Household evidence is used where it is decisive instead, to find a
-    birth certificate's child through the mother (:mod:`linkage.link`).
+    A shared household or street address is deliberately not a comparison: twins
+    share household, relation to the head, birth date, phone and address, and differ
+    only in name and ID number (measured: adding the address merged more of them).
+    Household evidence is used where it is decisive instead, to find a birth
+    certificate's child through the mother (:mod:`linkage.link`).
     """
     return [id_number(), name(), birth_date(), sex(), region(), phone()]
 

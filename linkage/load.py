@@ -66,7 +66,9 @@ def load_source(
         seconds = time.perf_counter() - started
         con.execute("DELETE FROM yd_files WHERE source = ?", [source.name])
         con.execute(
-            "INSERT INTO yd_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO yd_files (source, kind, path, sha256, encoding, rows_read, "
+            "records, rejected, trust, loaded_at, seconds, id_scheme) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 source.name,
                 source.kind.value,
@@ -79,6 +81,7 @@ def load_source(
                 source.trust,
                 dt.datetime.now(),
                 seconds,
+                source.id_scheme,
             ],
         )
     summary = LoadSummary(

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -228,7 +230,17 @@ def _standardise_names(con: duckdb.DuckDBPyConnection) -> int:
     return _map_distinct(con, "yd_std_names", query, schema, _convert_name)
 
 
-_FULL_NAME_SQL = "coalesce(name, nullif(concat(surname, given_name), ''))"
+# A split name joins without a space in Chinese (王 + 芳), with one in Latin letters.
+_FULL_NAME_SQL = """coalesce(
+    name,
+    nullif(
+        CASE WHEN regexp_matches(coalesce(surname, '') || coalesce(given_name, ''),
+                '^[A-Za-z .''-]+$')
+            THEN concat_ws(' ', surname, given_name)
+            ELSE concat(surname, given_name) END,
+        ''
+    )
+)"""
 
 _ID_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("cleaned", _TEXT),
@@ -246,22 +258,25 @@ _ID_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
 
 def _standardise_ids(con: duckdb.DuckDBPyConnection) -> int:
     query = """
-        SELECT DISTINCT r.id_number, d.value, s.value
+        SELECT DISTINCT r.id_number, d.value, s.value, f.id_scheme
         FROM yd_records AS r
+        JOIN yd_files AS f USING (source)
         LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
         LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
         WHERE r.id_number IS NOT NULL
         UNION
-        SELECT DISTINCT id_number, NULL::DATE, NULL::VARCHAR FROM (
-            SELECT mother_id_number AS id_number FROM yd_records
-            UNION ALL SELECT father_id_number FROM yd_records
-        ) WHERE id_number IS NOT NULL
+        SELECT DISTINCT id_number, NULL::DATE, NULL::VARCHAR, id_scheme FROM (
+            SELECT mother_id_number AS id_number, source FROM yd_records
+            UNION ALL SELECT father_id_number, source FROM yd_records
+        ) JOIN yd_files USING (source)
+        WHERE id_number IS NOT NULL
     """
     schema = pa.schema(
         [
             ("raw", _TEXT),
             ("own_birth_date", pa.date32()),
             ("own_sex", _TEXT),
+            ("scheme", _TEXT),
             *_ID_COLUMNS,
         ]
     )
@@ -284,10 +299,12 @@ def _standardise_addresses(con: duckdb.DuckDBPyConnection) -> int:
         FROM yd_records AS r
         LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
         LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
+        JOIN yd_files AS f USING (source)
         LEFT JOIN yd_std_ids AS i
             ON i.raw = r.id_number
             AND i.own_birth_date IS NOT DISTINCT FROM d.value
             AND i.own_sex IS NOT DISTINCT FROM s.value
+            AND i.scheme = f.id_scheme
         WHERE r.address IS NOT NULL
     """
     schema = pa.schema(
@@ -334,6 +351,8 @@ def _convert_name(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _convert_id(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    if row[3] == "other":
+        return _other_document(row[0])
     number = standardise_id(row[0], birth_date=row[1], sex=row[2])
     return (
         _blank(number.cleaned),
@@ -347,6 +366,27 @@ def _convert_id(row: tuple[Any, ...]) -> tuple[Any, ...]:
         number.masked_pattern,
         list(number.flags),
     )
+
+
+def _other_document(raw: str) -> tuple[Any, ...]:
+    """A document number of no Chinese scheme: compared as cleaned text."""
+    cleaned = _DOCUMENT_NOISE.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    id_class = "other" if cleaned else "missing"
+    return (
+        _blank(cleaned),
+        id_class,
+        cleaned or None,
+        None,
+        None,
+        None,
+        [],
+        False,
+        None,
+        [],
+    )
+
+
+_DOCUMENT_NOISE = re.compile(r"[\s\-'\u200b\ufeff]+")
 
 
 def _convert_phone(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -391,6 +431,7 @@ WITH numbered AS (
         r.*,
         f.kind AS source_kind,
         f.trust,
+        f.id_scheme,
         {_FULL_NAME_SQL} AS full_name
     FROM yd_records AS r
     JOIN yd_files AS f USING (source)
@@ -454,7 +495,8 @@ SELECT
     ad.province_code AS address_province,
     ad.detail AS address_detail,
     d.address AS address_raw,
-    coalesce(ad.county_code, id.region_code) AS region_code,
+    coalesce(ad.county_code, nullif(trim(d.region_code), ''), id.region_code)
+        AS region_code,
     nullif(d.household_id, '') AS household_id,
     d.relation_to_head,
     d.enrolled_region,
@@ -474,6 +516,7 @@ LEFT JOIN yd_std_ids AS id
     ON id.raw = d.id_number
     AND id.own_birth_date IS NOT DISTINCT FROM d.own_birth_date
     AND id.own_sex IS NOT DISTINCT FROM d.own_sex
+    AND id.scheme = d.id_scheme
 LEFT JOIN yd_std_phones AS ph ON ph.raw = d.phone
 LEFT JOIN yd_std_addresses AS ad
     ON ad.raw = d.address AND ad.prior IS NOT DISTINCT FROM id.region_code
@@ -481,9 +524,11 @@ LEFT JOIN yd_std_names AS mnm ON mnm.raw = d.mother_name
 LEFT JOIN yd_std_ids AS mid
     ON mid.raw = d.mother_id_number
     AND mid.own_birth_date IS NULL AND mid.own_sex IS NULL
+    AND mid.scheme = d.id_scheme
 LEFT JOIN yd_std_ids AS fid
     ON fid.raw = d.father_id_number
     AND fid.own_birth_date IS NULL AND fid.own_sex IS NULL
+    AND fid.scheme = d.id_scheme
 LEFT JOIN yd_std_dates AS bd_flags ON bd_flags.raw = d.birth_date
 ORDER BY d.unique_id
 """

@@ -27,6 +27,7 @@ FORMATS: dict[str, str] = {
     ".pq": "parquet",
 }
 BACKENDS: tuple[str, ...] = ("duckdb",)
+ID_SCHEMES: tuple[str, ...] = ("resident", "other")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +42,9 @@ class SourceSettings:
     fields: Mapping[str, str] = field(default_factory=dict)
     sheet: str | None = None
     delimiter: str = ","
+    id_scheme: str = "resident"
+    """"resident" for Chinese identity documents (resident IDs, permits); "other"
+    for a column of some other document number, compared as plain text."""
 
     @property
     def format(self) -> str:
@@ -240,6 +244,13 @@ def _parse_source(
             Problem(where, f"trust {trust!r} is not a rank", "1 is most trusted")
         )
     fields = _parse_fields(table.get("fields", {}), where, problems)
+    id_scheme = str(table.get("id_scheme", "resident"))
+    if id_scheme not in ID_SCHEMES:
+        problems.append(
+            Problem(
+                where, f"unknown id_scheme {id_scheme!r}", f"use one of {ID_SCHEMES}"
+            )
+        )
     _check_source_keys(table, where, problems)
     # A source with only field problems still has its columns checked, so that the
     # person fixing the file sees those problems in the same report.
@@ -249,6 +260,7 @@ def _parse_source(
         or path is None
         or not trust_ok
         or encoding not in ENCODINGS
+        or id_scheme not in ID_SCHEMES
         or "record_id" not in fields
     ):
         return None
@@ -261,6 +273,7 @@ def _parse_source(
         fields=fields,
         sheet=table.get("sheet"),
         delimiter=str(table.get("delimiter", "\t" if path.suffix == ".tsv" else ",")),
+        id_scheme=id_scheme,
     )
 
 
@@ -273,6 +286,7 @@ _SOURCE_KEYS = {
     "fields",
     "sheet",
     "delimiter",
+    "id_scheme",
 }
 
 

@@ -34,8 +34,13 @@ _SCHEMA: tuple[str, ...] = (
         rejected BIGINT NOT NULL,
         trust INTEGER NOT NULL,
         loaded_at TIMESTAMP NOT NULL,
-        seconds DOUBLE NOT NULL
+        seconds DOUBLE NOT NULL,
+        id_scheme VARCHAR NOT NULL DEFAULT 'resident'
     )
+    """,
+    # Stores written before the column existed.
+    """
+    ALTER TABLE yd_files ADD COLUMN IF NOT EXISTS id_scheme VARCHAR DEFAULT 'resident'
     """,
     f"""
     CREATE TABLE IF NOT EXISTS yd_records (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from linkage.errors import ProjectError
 from linkage.load import load_project as load_into_store
 from linkage.prepare import FLAG_REASONS, standardise_store
 from linkage.project import load_project
@@ -117,3 +118,40 @@ def test_every_flag_has_a_readable_reason(store: Store) -> None:
     assert all(reasons[code] != code for code in codes)
     for code in [*ID_FLAGS, *NAME_FLAGS, *DATE_FLAGS, *PHONE_FLAGS]:
         assert code in FLAG_REASONS, code
+
+
+def test_another_document_scheme_is_compared_as_plain_text(
+    write_project, tmp_path: Path
+) -> None:
+    text = "rec_id,surname,given_name,soc_sec_id,postcode\n"
+    text += "rec-1-org,neumann,michaela, 1234-567 ,2262\nrec-2-org,,,,\n"
+    fields = {
+        "record_id": "rec_id",
+        "surname": "surname",
+        "given_name": "given_name",
+        "id_number": "soc_sec_id",
+        "region_code": "postcode",
+    }
+    path = write_project(text, fields=fields, extra_toml='id_scheme = "other"')
+    project = load_project(path)
+
+    with Store(tmp_path / "other.duckdb") as opened:
+        load_into_store(project, opened)
+        standardise_store(opened, reference_date=dt.date(2026, 11, 30))
+        row = opened.rows(
+            "SELECT id_class, id_key, name_raw, name_pinyin, region_code "
+            "FROM yd_persons WHERE record_id = 'rec-1-org'"
+        )[0]
+        empty = opened.rows(
+            "SELECT id_class FROM yd_persons WHERE record_id = 'rec-2-org'"
+        )[0]
+
+    assert row == ("other", "1234567", "neumann michaela", "neumannmichaela", "2262")
+    assert empty == ("missing",)
+
+
+def test_unknown_id_scheme_is_a_project_problem(write_project) -> None:
+    path = write_project(HEADER + ROWS[0] + "\n", extra_toml='id_scheme = "ssn"')
+
+    with pytest.raises(ProjectError, match="unknown id_scheme 'ssn'"):
+        load_project(path)
