@@ -56,6 +56,14 @@ _ACTIVE_STATUS = (
 
 def build_golden(con: duckdb.DuckDBPyConnection) -> int:
     """Create ``yd_golden`` from ``yd_clusters`` and the standardised records."""
+    # One join of clusters to records, read by every field's ranking below.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE yd_clustered AS
+        SELECT c.person_id, c.match_probability, p.* EXCLUDE (unique_id)
+        FROM yd_clusters AS c JOIN yd_persons AS p USING (unique_id)
+        """
+    )
     con.execute(_CANDIDATES_SQL)
     selects = [_field_sql(f) for f in GOLDEN_FIELDS]
     joins = "\n".join(
@@ -88,10 +96,10 @@ def build_golden(con: duckdb.DuckDBPyConnection) -> int:
 _CANDIDATES_SQL = f"""
 CREATE OR REPLACE TABLE yd_person_summary AS
 SELECT
-    c.person_id,
+    i.person_id,
     count(*) AS cluster_size,
-    round(min(c.match_probability), 4) AS confidence,
-    string_agg(DISTINCT c.source, ';' ORDER BY c.source) AS sources,
+    round(min(i.match_probability), 4) AS confidence,
+    string_agg(DISTINCT i.source, ';' ORDER BY i.source) AS sources,
     string_agg(DISTINCT CASE WHEN i.source_kind IN
         ('pension_enrollment', 'medical_enrollment')
         THEN i.source_kind || '@' || coalesce(i.enrolled_region, '?') END, ';'
@@ -99,14 +107,13 @@ SELECT
         ('pension_enrollment', 'medical_enrollment')
         THEN i.source_kind || '@' || coalesce(i.enrolled_region, '?') END
     ) AS schemes
-FROM yd_clusters AS c
-JOIN yd_link_input AS i USING (unique_id)
-GROUP BY c.person_id;
+FROM yd_clustered AS i
+GROUP BY i.person_id;
 
 CREATE OR REPLACE TABLE yd_person_flags AS
 WITH facts AS (
     SELECT
-        c.person_id,
+        i.person_id,
         count(DISTINCT CASE WHEN i.source_kind = 'pension_enrollment'
             AND {_ACTIVE_STATUS} THEN coalesce(i.enrolled_region, i.source) END)
             AS pension_regions,
@@ -123,9 +130,8 @@ WITH facts AS (
         count(DISTINCT CASE WHEN i.id_class IN ('valid', 'upgraded_15')
             AND NOT i.id_conflict AND NOT i.id_repaired THEN i.id_key END)
             AS firm_ids
-    FROM yd_clusters AS c
-    JOIN yd_link_input AS i USING (unique_id)
-    GROUP BY c.person_id
+    FROM yd_clustered AS i
+    GROUP BY i.person_id
 )
 SELECT person_id, list_filter([
     CASE WHEN pension_regions > 1 OR medical_regions > 1
@@ -150,11 +156,10 @@ def _field_sql(golden_field: GoldenField) -> str:
                     event_date DESC NULLS LAST, source, record_id
             ) AS rank
             FROM (
-                SELECT c.person_id, {value} AS value, ({valid}) AS valid,
+                SELECT i.person_id, {value} AS value, ({valid}) AS valid,
                     i.trust, i.event_date, i.source, i.record_id,
-                    count(*) OVER (PARTITION BY c.person_id, {value}) AS agreement
-                FROM yd_clusters AS c
-                JOIN yd_link_input AS i USING (unique_id)
+                    count(*) OVER (PARTITION BY i.person_id, {value}) AS agreement
+                FROM yd_clustered AS i
                 WHERE {value} IS NOT NULL
             )
         ) WHERE rank = 1
