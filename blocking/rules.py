@@ -63,10 +63,14 @@ PERSON_RULES: tuple[BlockingRule, ...] = (
         "minority names truncated to their first part",
     ),
     BlockingRule(
-        "initials_birth_sex",
-        "l.name_initials = r.name_initials AND l.birth_date = r.birth_date "
-        "AND l.sex = r.sex",
+        "initials_birth",
+        "l.name_initials = r.name_initials AND l.birth_date = r.birth_date",
         "names misspelt beyond pinyin, romanised names",
+    ),
+    BlockingRule(
+        "birth_region",
+        "l.birth_date = r.birth_date AND l.region_code = r.region_code",
+        "a typo in the name and in the ID number at once",
     ),
     BlockingRule(
         "phone_surname",

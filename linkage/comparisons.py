@@ -72,6 +72,14 @@ def id_number() -> Comparison:
                 u_probability=1e-5,
             ),
             _level(
+                "id_class_l = 'other' AND id_class_r = 'other'",
+                "two different numbers of another scheme",
+                # Starting values, learnt where such numbers exist: without a check
+                # character, a number can carry several typos and still be a match.
+                m_probability=0.05,
+                u_probability=0.9,
+            ),
+            _level(
                 "id_key_l IS NOT NULL AND id_key_r IS NOT NULL",
                 "both valid, different",
                 m_probability=BOTH_VALID_DIFFERENT_M,

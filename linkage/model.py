@@ -19,7 +19,6 @@ from typing import Any
 
 import duckdb
 from splink import DuckDBAPI, Linker
-from splink.internals.exceptions import EMTrainingException
 
 from blocking.rules import DETERMINISTIC_RULE, PERSON_RULES, TRAINING_RULES
 from linkage import __version__
@@ -111,14 +110,15 @@ def train(
         return linker
     trained = 0
     for rule in TRAINING_RULES:
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule.sql, estimate_without_term_frequencies=True
-            )
-        except EMTrainingException:
-            # Small or sparse data: a rule may find no pairs (no phones, say).
-            logger.warning("EM rule %s found no pairs; skipped", rule.name)
+        # A rule that finds no pairs (no phones in the data, say) must be skipped
+        # before EM starts: a failed EM session has already taken the comparisons
+        # it would have left free out of the linker's settings.
+        if not _finds_pairs(con, table, rule.sql):
+            logger.warning("EM rule %s finds no pairs here; skipped", rule.name)
             continue
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule.sql, estimate_without_term_frequencies=True
+        )
         trained += 1
     if not trained:
         raise ModelError(
@@ -131,6 +131,14 @@ def train(
     )
     logger.info("trained the person model in %.1f s", time.perf_counter() - started)
     return linker
+
+
+def _finds_pairs(con: duckdb.DuckDBPyConnection, table: str, rule: str) -> bool:
+    row = con.execute(
+        f"SELECT 1 FROM {table} AS l JOIN {table} AS r "
+        f"ON ({rule}) AND l.unique_id < r.unique_id LIMIT 1"
+    ).fetchone()
+    return row is not None
 
 
 def trained_settings(linker: Linker) -> dict[str, Any]:
