@@ -186,7 +186,9 @@ def _configure_logging(verbose: bool) -> None:
         package_logger = logging.getLogger(name)
         package_logger.setLevel(logging.DEBUG if verbose else logging.INFO)
         package_logger.addHandler(handler)
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    # splink warns about every level a small dataset never shows; the run report
+    # and the model card are where a user reads how the model was trained.
+    logging.getLogger("splink").setLevel(logging.ERROR)
 
 
 @contextmanager
