@@ -19,10 +19,6 @@ import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
-OVERWHELMING = 0.999999
-"""At or above this probability a pair joins even across two valid IDs, and is queued
-for review: a typo in an ID that still passes its check is rare but not impossible."""
-
 _FIRM_ID_CLASSES = ("valid", "upgraded_15", "permit_hmt", "foreign_permanent")
 
 
@@ -42,8 +38,8 @@ class _Clusters:
 
     Records are numbered 0..n-1 (their position in ``records``). A group's firm ID is
     the single valid ID number among its members, or None; a group holding two (only
-    through a reviewer's must-link or overwhelming evidence) is marked conflicted and
-    joins no other group that has an ID. Cannot-link pairs are kept per group root and
+    through a reviewer's must-link) is marked conflicted and joins no other group that
+    has an ID. Cannot-link pairs are kept per group root and
     checked on every join; there are few of them, so the check is cheap.
     """
 
@@ -103,7 +99,7 @@ def cluster(
     """Cluster ``yd_link_input`` records over ``yd_pairs`` into ``yd_clusters``.
 
     Also writes ``yd_conflicts``: pairs at or above the threshold that were kept apart
-    (or joined on overwhelming evidence) because their valid ID numbers differ.
+    because their valid ID numbers differ; a reviewer decides them.
     """
     started = time.perf_counter()
     records = [row[0] for row in con.execute(_RECORDS_SQL).fetchall()]
@@ -128,7 +124,7 @@ def cluster(
         records=len(records),
         clusters=clusters.groups,
         linked_records=linked,
-        refused_for_ids=sum(1 for c in conflicts if not c[3]),
+        refused_for_ids=len(conflicts),
         seconds=time.perf_counter() - started,
     )
     logger.info(
@@ -171,16 +167,16 @@ _DECISIONS_SQL = """
 
 def _link(
     con: duckdb.DuckDBPyConnection, clusters: _Clusters, threshold: float
-) -> tuple[list[float], int, list[tuple[int, int, float, bool]]]:
+) -> tuple[list[float], int, list[tuple[int, int, float]]]:
     """Join groups over links strongest first.
 
     Returns:
         Each record's best link inside its cluster (1.0 when it has none), how many
-        records have a link, and the links refused or joined across two valid IDs.
+        records have a link, and the links refused across two valid IDs.
     """
     best = [1.0] * len(clusters.records)
     linked = [False] * len(clusters.records)
-    conflicts: list[tuple[int, int, float, bool]] = []
+    conflicts: list[tuple[int, int, float]] = []
     edges = con.execute(
         """
         SELECT unique_id_l, unique_id_r, max(match_probability) AS p
@@ -205,10 +201,11 @@ def _link(
             if reason == "cannot_link":
                 continue
             if reason == "ids":
-                joined = probability >= OVERWHELMING
-                conflicts.append((left, right, probability, joined))
-                if not joined:
-                    continue
+                # Two valid, different ID numbers are two people unless a reviewer
+                # says otherwise (a must-link): even twins with the same name and
+                # address score near 1.0 on everything else.
+                conflicts.append((left, right, probability))
+                continue
             clusters.union(root_a, root_b)
         for node in (a, b):
             if not linked[node]:
@@ -279,15 +276,14 @@ def person_id(anchor: str) -> str:
 
 
 def _write_conflicts(
-    con: duckdb.DuckDBPyConnection, conflicts: list[tuple[int, int, float, bool]]
+    con: duckdb.DuckDBPyConnection, conflicts: list[tuple[int, int, float]]
 ) -> None:
     con.execute(
         """
         CREATE OR REPLACE TABLE yd_conflicts (
-            unique_id_l BIGINT, unique_id_r BIGINT, match_probability DOUBLE,
-            joined BOOLEAN
+            unique_id_l BIGINT, unique_id_r BIGINT, match_probability DOUBLE
         )
         """
     )
     if conflicts:
-        con.executemany("INSERT INTO yd_conflicts VALUES (?, ?, ?, ?)", conflicts)
+        con.executemany("INSERT INTO yd_conflicts VALUES (?, ?, ?)", conflicts)

@@ -222,16 +222,55 @@ def phone() -> Comparison:
     }
 
 
+_RESIDENT_ID = (
+    "id_class_{side} IN ('valid', 'upgraded_15', 'permit_hmt', 'foreign_permanent')"
+)
+
+
+def address() -> Comparison:
+    """The street address, counted only where resident ID numbers cannot speak.
+
+    A household shares its address, and twins share everything else but name and
+    ID number; when both records carry a Chinese identity number the address adds
+    nothing the number does not settle better, and merges twins. It is evidence for
+    records without such a number (a child's birth certificate, a missing or
+    another scheme's ID), where it is often all that locates the person.
+    """
+    both_identified = (
+        f"({_RESIDENT_ID.format(side='l')} AND {_RESIDENT_ID.format(side='r')})"
+    )
+    return {
+        "output_column_name": "address",
+        "comparison_description": "street address, where ID numbers cannot decide",
+        "comparison_levels": [
+            _null(
+                "address_detail_l IS NULL OR address_detail_r IS NULL "
+                f"OR {both_identified} "
+                # Twins' birth certificates share mother, date and address.
+                "OR (source_kind_l = 'birth_certificate' "
+                "AND source_kind_r = 'birth_certificate')"
+            ),
+            _level("address_detail_l = address_detail_r", "same"),
+            _level(
+                "jaro_winkler_similarity(address_detail_l, address_detail_r) >= 0.9",
+                "Jaro-Winkler >= 0.9",
+            ),
+            _ELSE,
+        ],
+    }
+
+
 def person_comparisons() -> list[Comparison]:
     """Every comparison of the person model, in chart order.
 
-    A shared household or street address is deliberately not a comparison: twins
-    share household, relation to the head, birth date, phone and address, and differ
-    only in name and ID number (measured: adding the address merged more of them).
-    Household evidence is used where it is decisive instead, to find a birth
-    certificate's child through the mother (:mod:`linkage.link`).
+    A shared household is deliberately not a comparison, and the street address
+    counts only where ID numbers cannot decide: twins share household, relation to
+    the head, birth date, phone and address, and differ only in name and ID number
+    (measured: a plain address comparison merged more of them). Household evidence is
+    used where it is decisive instead, to find a birth certificate's child through
+    the mother (:mod:`linkage.link`).
     """
-    return [id_number(), name(), birth_date(), sex(), region(), phone()]
+    return [id_number(), name(), birth_date(), sex(), region(), phone(), address()]
 
 
 def _mirror(sql: str) -> str:

@@ -96,7 +96,6 @@ _PERSON_FLAGS: dict[str, tuple[str, str]] = {
 
 _REVIEW_REASONS_ZH: dict[str, str] = {
     "conflicting_ids": "两个不同的有效身份证号，但其他证据表明是同一人",
-    "conflicting_ids_joined": "证据极强，尽管有两个有效身份证号仍已合并",
     "uncertain_pair": "匹配概率介于复核阈值与匹配阈值之间",
     "family_ambiguous": "多名家庭成员都符合同一出生证明（双胞胎？）",
 }

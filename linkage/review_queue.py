@@ -18,7 +18,6 @@ logger = logging.getLogger(__name__)
 
 REASONS: dict[str, str] = {
     "conflicting_ids": "two different valid ID numbers, other evidence says one person",
-    "conflicting_ids_joined": "joined on overwhelming evidence despite two valid IDs",
     "uncertain_pair": "match probability between the review and match thresholds",
     "family_ambiguous": "several household members fit a birth certificate (twins?)",
 }
@@ -39,8 +38,7 @@ def build_review_queue(
         ),
         items AS (
             SELECT unique_id_l, unique_id_r, match_probability AS p,
-                CASE WHEN joined THEN 'conflicting_ids_joined'
-                    ELSE 'conflicting_ids' END AS reason,
+                'conflicting_ids' AS reason,
                 100 AS priority
             FROM yd_conflicts
             UNION ALL

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from linkage.cluster import OVERWHELMING, cluster, person_id
+from linkage.cluster import cluster, person_id
 from linkage.store import Store
 
 RECORDS = [
@@ -64,15 +64,29 @@ def test_two_valid_different_ids_are_not_joined(con) -> None:
     assert conflicts == (2,)
 
 
-def test_overwhelming_evidence_joins_across_ids_and_is_recorded(con) -> None:
-    _pairs(con, (1, 3, OVERWHELMING))
+def test_even_certain_links_across_two_valid_ids_wait_for_a_reviewer(con) -> None:
+    _pairs(con, (1, 3, 1.0))
+
+    cluster(con, match_threshold=0.95)
+
+    persons = _persons(con)
+    assert persons["H1"] != persons["P2"]
+    conflicts = con.execute("SELECT match_probability FROM yd_conflicts").fetchall()
+    assert conflicts == [(1.0,)]
+
+
+def test_a_reviewer_must_link_joins_across_two_valid_ids(con) -> None:
+    _pairs(con, (1, 3, 1.0))
+    con.execute(
+        "INSERT INTO yd_review_decisions VALUES "
+        "('hukou', 'H1', 'pension', 'P2', 'match', 'r1', NULL, ?)",
+        [dt.datetime(2026, 12, 1)],
+    )
 
     cluster(con, match_threshold=0.95)
 
     persons = _persons(con)
     assert persons["H1"] == persons["P2"]
-    joined = con.execute("SELECT joined FROM yd_conflicts").fetchall()
-    assert joined == [(True,)]
 
 
 def test_records_without_ids_join_through_strong_links(con) -> None:

@@ -68,11 +68,11 @@ def build_store(path: Path) -> Path:
         con.execute(
             "INSERT INTO yd_files VALUES "
             "('hukou', 'household_registration', 'h.csv', '', 'utf-8', 4, 4, 0, 1, "
-            "now(), 0), "
+            "now(), 0, 'resident'), "
             "('pension', 'pension_enrollment', 'p.csv', '', 'utf-8', 2, 2, 0, 2, "
-            "now(), 0), "
+            "now(), 0, 'resident'), "
             "('medical', 'medical_enrollment', 'm.csv', '', 'utf-8', 2, 2, 0, 3, "
-            "now(), 0)"
+            "now(), 0, 'resident')"
         )
         for row_number, record in enumerate(RECORDS, start=1):
             con.execute(

@@ -10,14 +10,12 @@ from linkage.review_queue import REASONS
 
 REASON_TEXTS: dict[str, str] = {
     "conflicting_ids": "两条记录的身份证号均有效但不同，其他信息显示可能为同一人",
-    "conflicting_ids_joined": "身份证号不同，但因其他证据极强已被合并，请核实",
     "uncertain_pair": "匹配概率介于复核阈值与匹配阈值之间",
     "family_ambiguous": "出生医学证明可对应户内多名成员（可能为双胞胎）",
 }
 
 REASON_TITLES: dict[str, str] = {
     "conflicting_ids": "身份证号冲突",
-    "conflicting_ids_joined": "冲突已合并",
     "uncertain_pair": "匹配不确定",
     "family_ambiguous": "家庭关系不唯一",
 }
