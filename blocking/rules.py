@@ -68,6 +68,16 @@ PERSON_RULES: tuple[BlockingRule, ...] = (
         "names misspelt beyond pinyin, romanised names",
     ),
     BlockingRule(
+        "sorted_birth",
+        "l.name_sorted = r.name_sorted AND l.birth_date = r.birth_date",
+        "the same characters in another order (王建国/王国建, swapped name fields)",
+    ),
+    BlockingRule(
+        "address_birth",
+        "l.address_detail = r.address_detail AND l.birth_date = r.birth_date",
+        "the same street address and birth date: names and IDs both garbled",
+    ),
+    BlockingRule(
         "birth_region",
         "l.birth_date = r.birth_date AND l.region_code = r.region_code",
         "a typo in the name and in the ID number at once",
