@@ -119,14 +119,7 @@ _STATUS_SQL = f"""
         SELECT {pair_key_sql("d")} AS pair_key,
             count(DISTINCT d.reviewer) AS reviewers,
             list(DISTINCT d.reviewer) AS who
-        FROM yd_review_decisions AS d
-        ANTI JOIN yd_review_adjudications AS a
-            ON a.left_source = d.left_source
-            AND a.left_record_id = d.left_record_id
-            AND a.right_source = d.right_source
-            AND a.right_record_id = d.right_record_id
-            AND a.supervisor = d.reviewer
-            AND a.decided_at = d.decided_at
+        FROM yd_review_reviewer_decisions AS d
         GROUP BY ALL
     ),
     status AS (
@@ -171,14 +164,7 @@ _NEXT_SQL = f"""
         SELECT {pair_key_sql("d")} AS pair_key,
             count(DISTINCT d.reviewer) AS reviewers,
             bool_or(d.reviewer = $me) AS mine
-        FROM yd_review_decisions AS d
-        ANTI JOIN yd_review_adjudications AS a
-            ON a.left_source = d.left_source
-            AND a.left_record_id = d.left_record_id
-            AND a.right_source = d.right_source
-            AND a.right_record_id = d.right_record_id
-            AND a.supervisor = d.reviewer
-            AND a.decided_at = d.decided_at
+        FROM yd_review_reviewer_decisions AS d
         GROUP BY ALL
     ),
     closed AS (

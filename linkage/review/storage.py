@@ -8,9 +8,10 @@ returns, so nothing a reviewer decided is lost when the server stops.
 
 The app adds its own tables beside the run's and never changes the run's:
 ``yd_review_users`` (accounts), ``yd_review_leases`` (who holds which item until
-when), ``yd_review_audit`` (who opened, revealed, decided what), and
+when), ``yd_review_audit`` (who opened, revealed, decided what),
 ``yd_review_adjudications`` (supervisors' rulings), ``yd_review_settings`` (the
-cookie signing key) and ``yd_review_item_keys`` (see :mod:`linkage.review.queue`).
+cookie signing key) and ``yd_review_item_keys`` (see :mod:`linkage.review.queue`); the
+view ``yd_review_reviewer_decisions`` holds the decisions that are not rulings.
 Decisions go to the run's ``yd_review_decisions``, which ``yidang link`` reads.
 """
 
@@ -83,6 +84,18 @@ _SCHEMA: tuple[str, ...] = (
         note VARCHAR,
         decided_at TIMESTAMP NOT NULL
     )
+    """,
+    """
+    CREATE OR REPLACE VIEW yd_review_reviewer_decisions AS
+    SELECT d.*
+    FROM yd_review_decisions AS d
+    ANTI JOIN yd_review_adjudications AS a
+        ON a.left_source = d.left_source
+        AND a.left_record_id = d.left_record_id
+        AND a.right_source = d.right_source
+        AND a.right_record_id = d.right_record_id
+        AND a.supervisor = d.reviewer
+        AND a.decided_at = d.decided_at
     """,
     """
     CREATE TABLE IF NOT EXISTS yd_review_settings (
