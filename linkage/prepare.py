@@ -410,7 +410,7 @@ def _convert_address(row: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 19)
 def _parse_address_alone(text: str) -> AddressRegion:
     return parse_address(text)
 
