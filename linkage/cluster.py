@@ -241,7 +241,8 @@ def _write_clusters(
             FROM members
             GROUP BY root
         )
-        SELECT m.unique_id, m.source, m.record_id, a.anchor,
+        SELECT m.unique_id, m.source, m.record_id,
+            'P' || upper(substr(sha256(a.anchor), 1, 15)) AS person_id,
             a.cluster_size, m.match_probability
         FROM members AS m
         JOIN anchors AS a USING (root)
@@ -249,29 +250,14 @@ def _write_clusters(
         """
     )
     con.unregister("yd_cluster_batch")
-    anchor_rows = con.execute("SELECT DISTINCT anchor FROM yd_clusters").fetchall()
-    anchors = [row[0] for row in anchor_rows]
-    ids = pa.table(
-        {
-            "anchor": pa.array(anchors, pa.string()),
-            "person_id": pa.array([person_id(a) for a in anchors], pa.string()),
-        }
-    )
-    con.register("yd_person_ids", ids)
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE yd_clusters AS
-        SELECT c.unique_id, c.source, c.record_id, p.person_id, c.cluster_size,
-            c.match_probability
-        FROM yd_clusters AS c JOIN yd_person_ids AS p USING (anchor)
-        ORDER BY c.unique_id
-        """
-    )
-    con.unregister("yd_person_ids")
 
 
 def person_id(anchor: str) -> str:
-    """A stable person id from the anchor record's "source<US>record_id"."""
+    """A stable person id from the anchor record's "source<US>record_id".
+
+    The definition of the ids that :func:`cluster` computes in SQL, for callers that
+    need to derive one outside the store.
+    """
     return "P" + hashlib.sha256(anchor.encode("utf-8")).hexdigest()[:15].upper()
 
 
