@@ -105,8 +105,7 @@ def score_pairs(
             unique_id_r,
             match_weight,
             match_probability,
-            'model' AS evidence,
-            {_gamma_columns(predictions.columns)}
+            'model' AS evidence
         FROM {predictions.physical_name}
         """
     )
@@ -121,11 +120,6 @@ def score_pairs(
         time.perf_counter() - started,
     )
     return count
-
-
-def _gamma_columns(columns: Any) -> str:
-    names = [c.unquote().name for c in columns if c.unquote().name.startswith("gamma_")]
-    return ", ".join(names) if names else "NULL AS gamma_none"
 
 
 def family_pairs(con: duckdb.DuckDBPyConnection) -> int:

@@ -29,13 +29,11 @@ def staged_outputs(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def copy_query_to_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
-    """Write a query's result as UTF-8 CSV with a header; returns the row count."""
+def copy_query_to_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
+    """Write a query's result as UTF-8 CSV with a header."""
     con.execute(
         f"COPY ({query}) TO '{_sql_path(path)}' (HEADER, DELIMITER ',', QUOTE '\"')"
     )
-    row = con.execute(f"SELECT count(*) FROM ({query})").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _sql_path(path: Path) -> str:
