@@ -177,37 +177,31 @@ class _Layout:
         positions = {name: i for i, name in enumerate(extract.header)}
         fields = extract.source.fields
         self.source = extract.source.name
+        self.width = len(extract.header)
         self.mapped = {field: positions[column] for field, column in fields.items()}
         self.id_position = self.mapped["record_id"]
         used = set(self.mapped.values())
         self.extra = [(name, i) for name, i in positions.items() if i not in used]
 
     def to_arrow(self, rows: list[Row]) -> pa.Table:
-        """The rows as a ``yd_records`` batch: text columns, empty cells as nulls."""
+        """Parsed rows as a ``yd_records`` batch, by way of a text table."""
         columns = list(zip(*(row.values for row in rows), strict=True)) or [
-            () for _ in range(len(self.mapped) + len(self.extra))
+            () for _ in range(self.width)
         ]
-        count = len(rows)
-        arrays: dict[str, pa.Array] = {
-            "source": pa.array([self.source] * count, pa.string()),
-            "record_id": pc.utf8_trim_whitespace(
-                pa.array(columns[self.id_position], pa.string())
-            ),
-            "row_number": pa.array([row.number for row in rows], pa.int64()),
-        }
-        for field in RECORD_FIELDS:
-            position = self.mapped.get(field)
-            arrays[field] = (
-                _nullify_empty(pa.array(columns[position], pa.string()))
-                if position is not None
-                else pa.nulls(count, pa.string())
-            )
-        extra = {i: columns[i] for _, i in self.extra}
-        arrays["extra"] = pa.array(self._extras(extra, count), pa.string())
-        return pa.table(arrays)
+        table = pa.table(
+            {
+                **{f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(columns)},
+                "row_number": pa.array([row.number for row in rows], pa.int64()),
+            }
+        )
+        return self.from_table(table)
 
     def from_table(self, table: pa.Table) -> pa.Table:
-        """A fast-path table slice as a ``yd_records`` batch."""
+        """A text table (file columns in order, then ``row_number``) as a batch.
+
+        Text columns become canonical fields, empty cells nulls, and unmapped columns
+        one JSON object per row.
+        """
         count = table.num_rows
         arrays: dict[str, pa.Array] = {
             "source": pa.array([self.source] * count, pa.string()),
