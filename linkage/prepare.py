@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import re
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +21,11 @@ import pyarrow as pa
 
 from linkage.standardise.addresses import AddressRegion, parse_address
 from linkage.standardise.dates import parse_date
-from linkage.standardise.ids import ID_FLAGS, standardise_id
+from linkage.standardise.ids import (
+    ID_FLAGS,
+    standardise_id,
+    standardise_other_document,
+)
 from linkage.standardise.names import NAME_FLAGS, standardise_name
 from linkage.standardise.phones import standardise_phone
 from linkage.standardise.sex import parse_sex
@@ -352,8 +354,9 @@ def _convert_name(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _convert_id(row: tuple[Any, ...]) -> tuple[Any, ...]:
     if row[3] == "other":
-        return _other_document(row[0])
-    number = standardise_id(row[0], birth_date=row[1], sex=row[2])
+        number = standardise_other_document(row[0])
+    else:
+        number = standardise_id(row[0], birth_date=row[1], sex=row[2])
     return (
         _blank(number.cleaned),
         number.id_class.value,
@@ -366,27 +369,6 @@ def _convert_id(row: tuple[Any, ...]) -> tuple[Any, ...]:
         number.masked_pattern,
         list(number.flags),
     )
-
-
-def _other_document(raw: str) -> tuple[Any, ...]:
-    """A document number of no Chinese scheme: compared as cleaned text."""
-    cleaned = _DOCUMENT_NOISE.sub("", unicodedata.normalize("NFKC", raw)).upper()
-    id_class = "other" if cleaned else "missing"
-    return (
-        _blank(cleaned),
-        id_class,
-        cleaned or None,
-        None,
-        None,
-        None,
-        [],
-        False,
-        None,
-        [],
-    )
-
-
-_DOCUMENT_NOISE = re.compile(r"[\s\-'\u200b\ufeff]+")
 
 
 def _convert_phone(row: tuple[Any, ...]) -> tuple[Any, ...]:

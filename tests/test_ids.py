@@ -451,6 +451,7 @@ def test_public_names_are_pinned() -> None:
         "masked_compatible",
         "repair_candidates",
         "standardise_id",
+        "standardise_other_document",
         "upgrade_15",
     ]
 

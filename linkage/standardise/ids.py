@@ -36,6 +36,7 @@ __all__ = [
     "masked_compatible",
     "repair_candidates",
     "standardise_id",
+    "standardise_other_document",
     "upgrade_15",
 ]
 
@@ -55,6 +56,8 @@ class IdClass(StrEnum):
     PERMIT_HMT = "permit_hmt"
     # Foreigner's permanent residence ID: 18 digits from 9 (2023), or 3 letters + 12.
     FOREIGN_PERMANENT = "foreign_permanent"
+    # A number of some other scheme (a source with id_scheme = "other"): plain text.
+    OTHER = "other"
     # Mainland travel permit (H/M + 8 digits) or Taiwan compatriot permit (8 digits).
     TRAVEL_PERMIT = "travel_permit"
 
@@ -337,6 +340,34 @@ def masked_compatible(masked: str, full: str) -> bool:
         return False
     return all(
         a == b or a == "*" or b == "*" for a, b in zip(masked, full, strict=True)
+    )
+
+
+_DOCUMENT_NOISE = re.compile(r"[\s\-'\u200b\ufeff]+")
+
+
+def standardise_other_document(raw: object) -> IdNumber:
+    """A document number of no Chinese scheme, kept as cleaned text.
+
+    Used for sources whose ID column holds, say, a social-security number: NFKC,
+    spaces, hyphens, apostrophes and invisible characters removed, upper-cased, and
+    nothing else assumed (no check character, no encoded birth date or region).
+    """
+    text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else raw
+    cleaned = _DOCUMENT_NOISE.sub("", unicodedata.normalize("NFKC", str(text))).upper()
+    return IdNumber(
+        raw=str(text),
+        cleaned=cleaned,
+        id_class=IdClass.OTHER if cleaned else IdClass.MISSING,
+        key=cleaned or None,
+        birth_date=None,
+        sex=None,
+        region_code=None,
+        region_known=False,
+        repair_candidates=(),
+        repaired=False,
+        masked_pattern=None,
+        flags=(),
     )
 
 
