@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from linkage.store import count_rows
+
 logger = logging.getLogger(__name__)
 
 
@@ -87,8 +89,7 @@ def build_golden(con: duckdb.DuckDBPyConnection) -> int:
         ORDER BY p.person_id
         """
     )
-    row = con.execute("SELECT count(*) FROM yd_golden").fetchone()
-    count = int(row[0]) if row else 0
+    count = count_rows(con, "yd_golden")
     logger.info("built %s golden records", f"{count:,}")
     return count
 

@@ -16,6 +16,7 @@ import duckdb
 
 from blocking.rules import COMMON_NAME_CAP
 from linkage.model import LINK_INPUT, make_linker
+from linkage.store import count_rows
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +84,7 @@ def build_link_input(con: duckdb.DuckDBPyConnection) -> int:
         FROM yd_persons AS p
         """
     )
-    row = con.execute(f"SELECT count(*) FROM {LINK_INPUT}").fetchone()
-    return int(row[0]) if row else 0
+    return count_rows(con, LINK_INPUT)
 
 
 def score_pairs(
@@ -111,7 +111,7 @@ def score_pairs(
     )
     predictions.drop_table_from_database_and_remove_from_cache()
     family = family_pairs(con)
-    count = _count(con, "yd_pairs")
+    count = count_rows(con, "yd_pairs")
     logger.info(
         "scored %s pairs at or above %.2f (%s through family) in %.1f s",
         f"{count:,}",
@@ -175,9 +175,4 @@ def family_pairs(con: duckdb.DuckDBPyConnection) -> int:
         WHERE child_id <> member_id
         """
     )
-    return _count(con, "yd_family_candidates")
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+    return count_rows(con, "yd_family_candidates")

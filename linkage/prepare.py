@@ -29,7 +29,7 @@ from linkage.standardise.ids import (
 from linkage.standardise.names import NAME_FLAGS, standardise_name
 from linkage.standardise.phones import standardise_phone
 from linkage.standardise.sex import parse_sex
-from linkage.store import Store
+from linkage.store import Store, count_rows
 
 logger = logging.getLogger(__name__)
 
@@ -556,5 +556,4 @@ def _write_flags(con: duckdb.DuckDBPyConnection, reference: dt.date) -> int:
         """,
         {"reference": reference},
     )
-    row = con.execute("SELECT count(*) FROM yd_flags").fetchone()
-    return int(row[0]) if row else 0
+    return count_rows(con, "yd_flags")

@@ -14,6 +14,8 @@ import logging
 
 import duckdb
 
+from linkage.store import count_rows
+
 logger = logging.getLogger(__name__)
 
 REASONS: dict[str, str] = {
@@ -87,7 +89,6 @@ def build_review_queue(
         """,
         {"review": review_threshold, "match": match_threshold},
     )
-    row = con.execute("SELECT count(*) FROM yd_review_queue").fetchone()
-    count = int(row[0]) if row else 0
+    count = count_rows(con, "yd_review_queue")
     logger.info("queued %s items for review", f"{count:,}")
     return count

@@ -76,6 +76,15 @@ _SCHEMA: tuple[str, ...] = (
 )
 
 
+def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """How many rows a table or view of the store holds.
+
+    ``table`` is one of yidang's own table names, never a user value.
+    """
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
 class Store:
     """A DuckDB store file, opened for one run or one notebook session."""
 
