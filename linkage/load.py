@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 _CHUNK = 100_000
 
-Progress = Callable[[str, int], None]
-"""Called with a source name and the number of rows read so far."""
+Progress = Callable[[str, int, int], None]
+"""Called with ("load", sources loaded, sources in all) after each source."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +45,30 @@ class LoadSummary:
 def load_project(
     project: Project, store: Store, *, progress: Progress | None = None
 ) -> list[LoadSummary]:
-    """Load every source of a project into the store, replacing earlier loads."""
-    return [load_source(source, store, progress=progress) for source in project.sources]
+    """Load every source of a project into the store, replacing earlier loads.
+
+    Sources the store holds from an earlier run but the project no longer names are
+    removed, so that the store describes this project's extracts and nothing else.
+    """
+    summaries = []
+    for done, source in enumerate(project.sources, start=1):
+        summaries.append(load_source(source, store))
+        if progress is not None:
+            progress("load", done, len(project.sources))
+    _drop_other_sources(store, [source.name for source in project.sources])
+    return summaries
 
 
-def load_source(
-    source: SourceSettings, store: Store, *, progress: Progress | None = None
-) -> LoadSummary:
+def _drop_other_sources(store: Store, names: list[str]) -> None:
+    placeholders = ", ".join("?" for _ in names)
+    with store.transaction() as con:
+        for table in ("yd_records", "yd_rejects", "yd_files"):
+            con.execute(
+                f"DELETE FROM {table} WHERE source NOT IN ({placeholders})", names
+            )
+
+
+def load_source(source: SourceSettings, store: Store) -> LoadSummary:
     """Read one extract into ``yd_records`` and ``yd_rejects``.
 
     Raises:
@@ -62,7 +79,7 @@ def load_source(
     with store.transaction() as con:
         con.execute("DELETE FROM yd_records WHERE source = ?", [source.name])
         con.execute("DELETE FROM yd_rejects WHERE source = ?", [source.name])
-        counts = _copy_rows(extract, con, progress)
+        counts = _copy_rows(extract, con)
         seconds = time.perf_counter() - started
         con.execute("DELETE FROM yd_files WHERE source = ?", [source.name])
         con.execute(
@@ -99,9 +116,7 @@ def load_source(
     return summary
 
 
-def _copy_rows(
-    extract: Extract, con: duckdb.DuckDBPyConnection, progress: Progress | None
-) -> tuple[int, int]:
+def _copy_rows(extract: Extract, con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     records = rejected = 0
     for batch, rejects in _batches(extract):
         if batch.num_rows:
@@ -118,8 +133,6 @@ def _copy_rows(
             )
         records += batch.num_rows
         rejected += len(rejects)
-        if progress is not None:
-            progress(extract.source.name, records + rejected)
     return records, rejected
 
 

@@ -19,7 +19,7 @@ from linkage.cluster import cluster
 from linkage.errors import YidangError
 from linkage.golden import build_golden
 from linkage.link import build_link_input, score_pairs
-from linkage.load import load_source as load_sources_one
+from linkage.load import load_project as load_sources
 from linkage.model import (
     ModelCard,
     load_model,
@@ -207,22 +207,7 @@ def _timed(result: RunResult, stage: str, run: Callable[[], None]) -> None:
 def _load(
     project: Project, store: Store, result: RunResult, progress: Progress | None
 ) -> None:
-    total = len(project.sources)
-    summaries = []
-    for done, source in enumerate(project.sources, start=1):
-        summaries.append(load_sources_one(source, store))
-        if progress is not None:
-            progress("load", done, total)
-    names = [source.name for source in project.sources]
-    with store.transaction() as con:
-        placeholders = ", ".join("?" for _ in names)
-        con.execute(
-            f"DELETE FROM yd_records WHERE source NOT IN ({placeholders})", names
-        )
-        con.execute(
-            f"DELETE FROM yd_rejects WHERE source NOT IN ({placeholders})", names
-        )
-        con.execute(f"DELETE FROM yd_files WHERE source NOT IN ({placeholders})", names)
+    summaries = load_sources(project, store, progress=progress)
     result.records_in = sum(s.rows_read for s in summaries)
     result.records_rejected = sum(s.rejected for s in summaries)
 

@@ -229,3 +229,24 @@ def test_long_unquoted_files_read_the_same_as_the_line_parser(
     assert fast == slow
     assert len(fast[0]) + len(fast[1]) == len(lines) - 1  # the blank line is no row
     assert [row[2] for row in fast[1]] == [7, 14, 17, 22]
+
+
+def test_a_source_dropped_from_the_project_leaves_the_store(
+    write_project, tmp_path: Path
+) -> None:
+    project = load_project(write_project(HEADER + "1,张伟,1\n"))
+    with Store(tmp_path / "store.duckdb") as store:
+        load_into_store(project, store)
+        store.con.execute(
+            "INSERT INTO yd_files VALUES ('old', 'tax', 'x.csv', '', 'utf-8', 1, 1, 0, "
+            "1, now(), 0, 'resident')"
+        )
+        store.con.execute(
+            "INSERT INTO yd_records (source, record_id, row_number) VALUES ('old', 'a', 2)"
+        )
+
+        load_into_store(project, store)
+
+        sources = store.rows("SELECT DISTINCT source FROM yd_records")
+        files = store.rows("SELECT source FROM yd_files")
+    assert sources == files == [("hukou",)]
