@@ -242,7 +242,8 @@ def test_a_source_dropped_from_the_project_leaves_the_store(
             "1, now(), 0, 'resident')"
         )
         store.con.execute(
-            "INSERT INTO yd_records (source, record_id, row_number) VALUES ('old', 'a', 2)"
+            "INSERT INTO yd_records (source, record_id, row_number) "
+            "VALUES ('old', 'a', 2)"
         )
 
         load_into_store(project, store)
