@@ -81,9 +81,28 @@ FIELDS = {
     "birth_date": "date_of_birth",
     "id_number": "soc_sec_id",
     "address": "address_1",
-    "region_code": "postcode",
+    "postcode": "postcode",
+    "address_2": "address_2",
+    "suburb": "suburb",
+    "street_number": "street_number",
+    "state": "state",
 }
-"""yidang's canonical field -> FEBRL column; the other columns stay raw attributes."""
+"""yidang field -> FEBRL column: canonical fields, then the fields the project
+declares in its ``[[comparisons]]``."""
+
+COMPARISONS = (
+    'field = "postcode"\nmethod = "edit_distance"\nlevels = [1]',
+    'field = "suburb"\nmethod = "jaro_winkler"\nlevels = [0.9, 0.8]\nfrequency = true',
+    'field = "address_2"\nmethod = "jaro_winkler"\nlevels = [0.9, 0.8]',
+    'field = "street_number"\nmethod = "exact"\nfrequency = true',
+    'field = "state"\nmethod = "exact"',
+)
+"""The project's own comparisons, as the bodies of ``[[comparisons]]`` tables:
+the FEBRL columns the person model has no comparison of its own for."""
+
+BLOCKING = (("given_name",), ("surname",), ("birth_date",), ("postcode",))
+"""Extra ``[[blocking]]`` rules: the single columns the peers block on too (the
+social security number is already blocked on as the ID number)."""
 
 _RECORD_ID = re.compile(r"rec-(\d+)-(?:org|dup-\d+)")
 
@@ -162,6 +181,10 @@ def write_project(tables: Mapping[str, pd.DataFrame], folder: Path) -> Path:
         'store = "yidang.duckdb"',
         'backend = "duckdb"',
     ]
+    for body in COMPARISONS:
+        lines += ["", "[[comparisons]]", body]
+    for fields in BLOCKING:
+        lines += ["", "[[blocking]]", f"on = {json.dumps(list(fields))}"]
     for name, frame in tables.items():
         path = folder / f"{name}.csv"
         frame.rename_axis("rec_id").to_csv(path, encoding="utf-8")

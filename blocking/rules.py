@@ -112,5 +112,34 @@ TRAINING_RULES: tuple[BlockingRule, ...] = (
 """Blocking rules for expectation maximisation: each leaves some comparisons free."""
 
 
+FIELD_KEYS: dict[str, str] = {
+    "name": "name_pinyin",
+    "surname": "surname_pinyin",
+    "given_name": "given_pinyin",
+    "birth_date": "birth_date",
+    "id_number": "id_key",
+    "sex": "sex",
+    "phone": "phone_key",
+    "address": "address_detail",
+    "region_code": "region_code",
+}
+"""Canonical fields a project's ``[[blocking]]`` may name, and the standardised
+column each is blocked on (names by pinyin, so homophones share a block)."""
+
+
+def field_rule(columns: tuple[str, ...]) -> BlockingRule:
+    """A rule pairing records that agree exactly on every one of ``columns``.
+
+    Args:
+        columns: Columns of the link input, standardised or a project's compared
+            fields (``extra_<field>``).
+    """
+    return BlockingRule(
+        "+".join(columns),
+        " AND ".join(f"l.{column} = r.{column}" for column in columns),
+        "declared in the project's [[blocking]]",
+    )
+
+
 DETERMINISTIC_RULE = "l.id_key = r.id_key AND NOT l.id_conflict AND NOT r.id_conflict"
 """Pairs almost surely the same person: used to estimate the prior match rate."""
