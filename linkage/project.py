@@ -424,8 +424,9 @@ def _parse_fields(
     for canonical, column in table.items():
         if canonical not in known:
             fix = _suggest(canonical, known)
-            if not difflib.get_close_matches(canonical, known, n=1, cutoff=0.5):
-                fix += "; or declare it in a [[comparisons]] table"
+            fix += (
+                "; or, for a field of your own, declare it in a [[comparisons]] table"
+            )
             problems.append(Problem(where, f"unknown field {canonical!r}", fix))
         elif not isinstance(column, str) or not column:
             problems.append(Problem(where, f"field {canonical!r} maps to no column"))
