@@ -48,6 +48,16 @@ PERSON_RULES: tuple[BlockingRule, ...] = (
         "ID numbers sharing birth date and sequence: typos in the region code",
     ),
     BlockingRule(
+        "other_id_head",
+        "l.id_other_head = r.id_other_head",
+        "another scheme's numbers with a typo or swap in their second half",
+    ),
+    BlockingRule(
+        "other_id_tail",
+        "l.id_other_tail = r.id_other_tail",
+        "another scheme's numbers with a typo or swap in their first half",
+    ),
+    BlockingRule(
         "masked_id",
         "l.id_mask_key = r.id_mask_key AND l.birth_date = r.birth_date",
         "masked ID numbers against full ones: region and last digits survive",

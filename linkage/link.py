@@ -87,6 +87,11 @@ def build_link_input(
                 WHEN p.id_key IS NOT NULL AND length(p.id_key) = 18
                     THEN substr(p.id_key, 1, 6) || substr(p.id_key, 15, 4)
             END AS id_mask_key,
+            CASE WHEN p.id_class = 'other' AND length(p.id_key) >= 6
+                THEN left(p.id_key, length(p.id_key) // 2) END AS id_other_head,
+            CASE WHEN p.id_class = 'other' AND length(p.id_key) >= 6
+                THEN right(p.id_key, length(p.id_key) - length(p.id_key) // 2)
+                END AS id_other_tail,
             coalesce(
                 p.id_key,
                 p.id_masked,
@@ -108,6 +113,20 @@ def build_link_input(
     return count_rows(con, LINK_INPUT)
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+_FULL_WIDTH_SQL = ", ".join(
+    _sql_text(text)
+    for text in (
+        "".join(chr(code) for code in range(0xFF01, 0xFF5F)) + "\u3000",
+        "".join(chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)) + " ",
+    )
+)
+"""The two arguments of ``translate`` that turn full-width forms half-width."""
+
+
 def build_extra_values(
     con: duckdb.DuckDBPyConnection,
     comparisons: Sequence[FieldComparison],
@@ -118,8 +137,9 @@ def build_extra_values(
     A canonical field is read from its column of ``yd_records``; a field of the
     project's own from the record's raw attributes, under the column name its source
     maps it to (``yd_extra_columns``, so that no file's column name is written into
-    SQL). Values are NFC-normalised, lower-cased, and their runs of spaces collapsed;
-    an empty value is null.
+    SQL). Values are NFC-normalised, full-width letters, digits and spaces made
+    half-width (what NFKC would do to them), lower-cased, and runs of spaces
+    collapsed; an empty value is null.
     """
     con.execute(
         "CREATE OR REPLACE TABLE yd_extra_columns "
@@ -145,8 +165,9 @@ def build_extra_values(
                 f"AND {alias}.field = '{comparison.field}'"
             )
         selects.append(
-            "nullif(trim(regexp_replace(lower(nfc_normalize("
-            f"{raw})), '\\s+', ' ', 'g')), '') AS {comparison.column}"
+            "nullif(trim(regexp_replace(lower(translate(nfc_normalize("
+            f"{raw}), {_FULL_WIDTH_SQL})), '\\s+', ' ', 'g')), '') "
+            f"AS {comparison.column}"
         )
     con.execute(
         f"""

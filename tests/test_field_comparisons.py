@@ -9,14 +9,18 @@ means on hand-made pairs, how a model file carries them, and a small run with th
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from blocking.rules import PERSON_RULES
 from linkage.comparisons import field_comparison
 from linkage.errors import ModelError, ProjectError
+from linkage.link import build_link_input
+from linkage.load import load_project as load_into_store
 from linkage.model import (
     ModelCard,
     check_model_fits,
@@ -25,7 +29,9 @@ from linkage.model import (
     settings_dict,
 )
 from linkage.pipeline import run_project
+from linkage.prepare import standardise_store
 from linkage.project import FieldComparison, load_project
+from linkage.store import Store
 
 HEADER = "编号,姓名,身份证号,邮编,街道,门牌\n"
 CSV = HEADER + "1,张伟,110105198503070012,100020,朝阳门外,12\n"
@@ -358,3 +364,56 @@ def test_a_saved_model_is_refused_by_a_project_without_its_comparisons(
 
     with pytest.raises(ModelError, match="the model was trained without it"):
         run_project(project, out_dir=tmp_path / "out")
+
+
+def _linked_input(tmp_path: Path, project_path: Path) -> Store:
+    """Load, standardise and build the link input of a project; caller closes."""
+    project = load_project(project_path)
+    store = Store(tmp_path / "input.duckdb")
+    load_into_store(project, store)
+    standardise_store(store, reference_date=dt.date(2026, 11, 30))
+    build_link_input(store.con, project.comparisons, project.sources)
+    return store
+
+
+def test_declared_fields_are_cleaned_into_the_link_input(tmp_path: Path) -> None:
+    path = _project(tmp_path, COMPARISONS)
+    (tmp_path / "a.csv").write_text(
+        HEADER
+        + "1,张伟,110105198503070012, 100020 ,朝阳门外  大街,12\n"
+        + "2,李娜,110105198503070020,,ＡＢ\u3000Street,3\n",
+        encoding="utf-8",
+    )
+
+    store = _linked_input(tmp_path, path)
+    with store:
+        rows = store.rows(
+            "SELECT record_id, extra_postcode, extra_street FROM yd_link_input "
+            "ORDER BY record_id"
+        )
+
+    assert rows == [("1", "100020", "朝阳门外 大街"), ("2", None, "ab street")]
+
+
+def test_other_scheme_numbers_one_swap_apart_share_a_block(
+    write_project, tmp_path: Path
+) -> None:
+    text = "rec_id,surname,soc_sec_id\n"
+    text += "a,vincent,3231273\nb,ruby,3231723\nc,smith,9871273\nd,jones,5555555\n"
+    fields = {"record_id": "rec_id", "surname": "surname", "id_number": "soc_sec_id"}
+    path = write_project(text, fields=fields, extra_toml='id_scheme = "other"')
+    rules = {rule.name: rule.sql for rule in PERSON_RULES}
+
+    store = _linked_input(tmp_path, path)
+    with store:
+        pairs = {
+            name: store.rows(
+                "SELECT l.record_id, r.record_id FROM yd_link_input AS l "
+                f"JOIN yd_link_input AS r ON {rules[name]} "
+                "AND l.record_id < r.record_id ORDER BY ALL"
+            )
+            for name in ("other_id_head", "other_id_tail")
+        }
+
+    assert pairs["other_id_head"] == [("a", "b")]
+    assert pairs["other_id_tail"] == [("a", "c")]
