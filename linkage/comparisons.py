@@ -11,7 +11,10 @@ same in a notebook as in the model file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
+
+from linkage.project import FieldComparison
 
 Level = dict[str, Any]
 
@@ -271,6 +274,53 @@ def person_comparisons() -> list[Comparison]:
     the mother (:mod:`linkage.link`).
     """
     return [id_number(), name(), birth_date(), sex(), region(), phone(), address()]
+
+
+EXTRA_PREFIX = "extra_"
+"""Output columns of a project's own comparisons start with this, and no built-in
+comparison's does: it is how a model file tells them apart."""
+
+
+def field_comparison(spec: FieldComparison) -> Comparison:
+    """A project's ``[[comparisons]]`` table as a splink comparison.
+
+    Values are compared after the link input cleaned them (NFC, lower case, spaces
+    collapsed): exact agreement first, then one level per Jaro-Winkler similarity or
+    per count of edits (Damerau-Levenshtein, so a swap of neighbours is one edit),
+    then everything else.
+    """
+    column = spec.column
+    exact = _level(f"{column}_l = {column}_r", "exact")
+    if spec.frequency:
+        exact.update(tf_adjustment_column=column, tf_adjustment_weight=1.0)
+    levels = [_null(f"{column}_l IS NULL OR {column}_r IS NULL"), exact]
+    for threshold in spec.levels:
+        if spec.method == "jaro_winkler":
+            levels.append(
+                _level(
+                    f"jaro_winkler_similarity({column}_l, {column}_r) >= {threshold}",
+                    f"Jaro-Winkler >= {threshold}",
+                )
+            )
+        else:
+            edits = int(threshold)
+            noun = "edit" if edits == 1 else "edits"
+            levels.append(
+                _level(
+                    f"damerau_levenshtein({column}_l, {column}_r) <= {edits}",
+                    f"at most {edits} {noun}",
+                )
+            )
+    return {
+        "output_column_name": column,
+        "comparison_description": f"{spec.field} ({spec.method.replace('_', ' ')})",
+        "comparison_levels": [*levels, _ELSE],
+    }
+
+
+def field_comparisons(specs: Sequence[FieldComparison]) -> list[Comparison]:
+    """A project's own comparisons, in the order the project file lists them."""
+    return [field_comparison(spec) for spec in specs]
 
 
 def _mirror(sql: str) -> str:

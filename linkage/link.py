@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 
-from blocking.rules import COMMON_NAME_CAP
+from blocking.rules import COMMON_NAME_CAP, BlockingRule
 from linkage.model import LINK_INPUT, make_linker
+from linkage.project import FieldComparison, SourceSettings
+from linkage.schema import PERSON_FIELDS
 from linkage.store import count_rows
 
 logger = logging.getLogger(__name__)
@@ -29,12 +32,22 @@ FAMILY_AMBIGUOUS_PROBABILITY = 0.6
 the pair goes to review rather than being linked."""
 
 
-def build_link_input(con: duckdb.DuckDBPyConnection) -> int:
+def build_link_input(
+    con: duckdb.DuckDBPyConnection,
+    comparisons: Sequence[FieldComparison] = (),
+    sources: Sequence[SourceSettings] = (),
+) -> int:
     """Create ``yd_link_input``: standardised records plus their blocking keys.
 
     A view over ``yd_persons``: the keys are cheap expressions of one row, so the
     million-row table is not copied; the one key that needs the whole table (how
     common a name is in its county) is counted once into ``yd_name_county``.
+
+    Args:
+        con: The store's connection, with ``yd_persons`` built.
+        comparisons: A project's own comparisons: each adds a column
+            ``extra_<field>`` of cleaned values (:func:`build_extra_values`).
+        sources: The project's sources, for the columns their fields come from.
     """
     con.execute(
         f"""
@@ -52,11 +65,18 @@ def build_link_input(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchone()
     if tables and tables[0]:
         con.execute(f"DROP TABLE {LINK_INPUT}")
+    extra_columns = ""
+    extra_join = ""
+    if comparisons:
+        build_extra_values(con, comparisons, sources)
+        extra_columns = "".join(f"x.{c.column}, " for c in comparisons)
+        extra_join = "LEFT JOIN yd_extra_values AS x USING (unique_id)"
     con.execute(
         f"""
         CREATE OR REPLACE VIEW {LINK_INPUT} AS
         SELECT
             p.*,
+            {extra_columns}
             CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
                 THEN substr(p.id_cleaned, 1, 14) END AS id_head,
             CASE WHEN length(p.id_cleaned) = 18 AND p.id_masked IS NULL
@@ -67,6 +87,11 @@ def build_link_input(con: duckdb.DuckDBPyConnection) -> int:
                 WHEN p.id_key IS NOT NULL AND length(p.id_key) = 18
                     THEN substr(p.id_key, 1, 6) || substr(p.id_key, 15, 4)
             END AS id_mask_key,
+            CASE WHEN p.id_class = 'other' AND length(p.id_key) >= 6
+                THEN left(p.id_key, length(p.id_key) // 2) END AS id_other_head,
+            CASE WHEN p.id_class = 'other' AND length(p.id_key) >= 6
+                THEN right(p.id_key, length(p.id_key) - length(p.id_key) // 2)
+                END AS id_other_tail,
             coalesce(
                 p.id_key,
                 p.id_masked,
@@ -82,19 +107,101 @@ def build_link_input(con: duckdb.DuckDBPyConnection) -> int:
                 )
                 THEN p.name_pinyin || '/' || p.region_code END AS name_county_key
         FROM yd_persons AS p
+        {extra_join}
         """
     )
     return count_rows(con, LINK_INPUT)
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+_FULL_WIDTH_SQL = ", ".join(
+    _sql_text(text)
+    for text in (
+        "".join(chr(code) for code in range(0xFF01, 0xFF5F)) + "\u3000",
+        "".join(chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)) + " ",
+    )
+)
+"""The two arguments of ``translate`` that turn full-width forms half-width."""
+
+
+def build_extra_values(
+    con: duckdb.DuckDBPyConnection,
+    comparisons: Sequence[FieldComparison],
+    sources: Sequence[SourceSettings],
+) -> int:
+    """Create ``yd_extra_values``: one row per record, one cleaned column per field.
+
+    A canonical field is read from its column of ``yd_records``; a field of the
+    project's own from the record's raw attributes, under the column name its source
+    maps it to (``yd_extra_columns``, so that no file's column name is written into
+    SQL). Values are NFC-normalised, full-width letters, digits and spaces made
+    half-width (what NFKC would do to them), lower-cased, and runs of spaces
+    collapsed; an empty value is null.
+    """
+    con.execute(
+        "CREATE OR REPLACE TABLE yd_extra_columns "
+        "(source VARCHAR, field VARCHAR, column_name VARCHAR)"
+    )
+    rows = [
+        (source.name, field, column)
+        for source in sources
+        for field, column in source.extra_fields.items()
+    ]
+    if rows:
+        con.executemany("INSERT INTO yd_extra_columns VALUES (?, ?, ?)", rows)
+    selects, joins = [], []
+    for index, comparison in enumerate(comparisons):
+        # Field names are checked identifiers (lower-case letters, digits, _).
+        if comparison.field in PERSON_FIELDS:
+            raw = f"r.{comparison.field}"
+        else:
+            raw = f"r.extra ->> m{index}.column_name"
+            alias = f"m{index}"
+            joins.append(
+                f"LEFT JOIN yd_extra_columns AS {alias} ON {alias}.source = r.source "
+                f"AND {alias}.field = '{comparison.field}'"
+            )
+        selects.append(
+            "nullif(trim(regexp_replace(lower(translate(nfc_normalize("
+            f"{raw}), {_FULL_WIDTH_SQL})), '\\s+', ' ', 'g')), '') "
+            f"AS {comparison.column}"
+        )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE yd_extra_values AS
+        SELECT p.unique_id, {", ".join(selects)}
+        FROM yd_persons AS p
+        JOIN yd_records AS r USING (source, record_id)
+        {" ".join(joins)}
+        ORDER BY p.unique_id
+        """
+    )
+    return count_rows(con, "yd_extra_values")
+
+
 def score_pairs(
-    con: duckdb.DuckDBPyConnection, settings: dict[str, Any], *, threshold: float
+    con: duckdb.DuckDBPyConnection,
+    settings: dict[str, Any],
+    *,
+    threshold: float,
+    extra_rules: Sequence[BlockingRule] = (),
 ) -> int:
     """Score blocked pairs with a trained model into ``yd_pairs``.
 
     Pairs below ``threshold`` are not kept: they neither link nor need review.
+    ``extra_rules`` (a project's ``[[blocking]]``) find candidates besides the
+    model's own rules; blocking moves no weight, so any model can use them.
     """
     started = time.perf_counter()
+    if extra_rules:
+        rules = list(settings["blocking_rules_to_generate_predictions"])
+        rules += [
+            {"blocking_rule": r.sql, "sql_dialect": "duckdb"} for r in extra_rules
+        ]
+        settings = {**settings, "blocking_rules_to_generate_predictions": rules}
     linker = make_linker(con, settings)
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     con.execute(

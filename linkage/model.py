@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,14 @@ from splink import DuckDBAPI, Linker
 
 from blocking.rules import DETERMINISTIC_RULE, PERSON_RULES, TRAINING_RULES
 from linkage import __version__
-from linkage.comparisons import person_comparisons
+from linkage.comparisons import (
+    EXTRA_PREFIX,
+    field_comparison,
+    field_comparisons,
+    person_comparisons,
+)
 from linkage.errors import ModelError
+from linkage.project import FieldComparison
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +54,13 @@ class ModelCard:
     notes: str = ""
 
 
-def settings_dict() -> dict[str, Any]:
-    """Untrained splink settings for the person model."""
+def settings_dict(comparisons: Sequence[FieldComparison] = ()) -> dict[str, Any]:
+    """Untrained splink settings for the person model.
+
+    Args:
+        comparisons: A project's own ``[[comparisons]]``, weighed after the person
+            model's comparisons.
+    """
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
@@ -57,7 +69,7 @@ def settings_dict() -> dict[str, Any]:
             {"blocking_rule": rule.sql, "sql_dialect": "duckdb"}
             for rule in PERSON_RULES
         ],
-        "comparisons": person_comparisons(),
+        "comparisons": [*person_comparisons(), *field_comparisons(comparisons)],
         "retain_intermediate_calculation_columns": False,
         "retain_matching_columns": False,
         "additional_columns_to_retain": ["source"],
@@ -87,19 +99,22 @@ def train(
     seed: int = 42,
     table: str = LINK_INPUT,
     label_column: str | None = None,
+    comparisons: Sequence[FieldComparison] = (),
 ) -> Linker:
     """Train the person model on the store's link input.
 
     Without labels: u from random pairs, m by EM over :data:`TRAINING_RULES`, and the
     prior from :data:`DETERMINISTIC_RULE`. With a label column (a person key per
     record, from clerical review or a truth file), m is counted from the labelled
-    matches instead of estimated by EM.
+    matches instead of estimated by EM. A project's own ``comparisons`` are trained
+    with the rest; the link input must carry their columns
+    (:func:`linkage.link.build_link_input`).
 
     Returns:
         A linker holding the trained parameters.
     """
     started = time.perf_counter()
-    linker = make_linker(con, settings_dict(), table=table)
+    linker = make_linker(con, settings_dict(comparisons), table=table)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     if label_column is not None:
         linker.training.estimate_m_from_label_column(label_column)
@@ -139,6 +154,65 @@ def _finds_pairs(con: duckdb.DuckDBPyConnection, table: str, rule: str) -> bool:
         f"ON ({rule}) AND l.unique_id < r.unique_id LIMIT 1"
     ).fetchone()
     return row is not None
+
+
+def check_model_fits(
+    settings: dict[str, Any], comparisons: Sequence[FieldComparison], *, where: str
+) -> None:
+    """Check that a model weighs exactly the project's own comparisons.
+
+    A model trained without a project's ``[[comparisons]]`` has no weights for them,
+    and one trained with comparisons the project lacks would read columns the link
+    input does not have; either way the scores would be wrong or the run would fail
+    halfway, so the mismatch is reported before scoring.
+
+    Args:
+        settings: The model's splink settings.
+        comparisons: The project's own comparisons.
+        where: The model file, for the message.
+
+    Raises:
+        ModelError: Naming every field that differs and what to do.
+    """
+    trained = {
+        str(c["output_column_name"]): c
+        for c in settings.get("comparisons", [])
+        if str(c.get("output_column_name", "")).startswith(EXTRA_PREFIX)
+    }
+    wanted = {spec.column: spec for spec in comparisons}
+    retrain = "retrain with 'yidang train' on this project, or drop [run] model"
+    problems = []
+    for column in sorted(wanted.keys() - trained.keys()):
+        problems.append(
+            f"the project compares {wanted[column].field!r}, the model was trained "
+            "without it"
+        )
+    for column in sorted(trained.keys() - wanted.keys()):
+        problems.append(
+            f"the model compares {column.removeprefix(EXTRA_PREFIX)!r}, which the "
+            "project declares in no [[comparisons]] table"
+        )
+    for column in sorted(wanted.keys() & trained.keys()):
+        if _conditions(trained[column]) != _conditions(
+            field_comparison(wanted[column])
+        ):
+            problems.append(
+                f"the model compares {wanted[column].field!r} with other levels than "
+                "the project's [[comparisons]] table"
+            )
+    if problems:
+        raise ModelError(
+            f"{where}: does not fit the project: "
+            + "; ".join(problems)
+            + f" ({retrain})"
+        )
+
+
+def _conditions(comparison: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [
+        (str(level["sql_condition"]), level.get("tf_adjustment_column"))
+        for level in comparison.get("comparison_levels", [])
+    ]
 
 
 def trained_settings(linker: Linker) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from linkage.link import build_link_input, score_pairs
 from linkage.load import load_project as load_sources
 from linkage.model import (
     ModelCard,
+    check_model_fits,
     load_model,
     now_text,
     save_model,
@@ -102,7 +103,7 @@ def run_project(
         _timed(
             result,
             "score",
-            lambda: _score(store, settings, thresholds.review, progress),
+            lambda: _score(project, store, settings, thresholds.review, progress),
         )
         _timed(result, "cluster", lambda: _cluster(store, result, thresholds.match))
         _timed(result, "golden", lambda: _golden(store, result, thresholds))
@@ -133,10 +134,15 @@ def train_project(
         _prepare(project, store, result, progress)
         started = time.perf_counter()
         if labels is None:
-            linker = train(store.con)
+            linker = train(store.con, comparisons=project.comparisons)
         else:
             table = _attach_labels(store, labels)
-            linker = train(store.con, table=table, label_column="label_key")
+            linker = train(
+                store.con,
+                table=table,
+                label_column="label_key",
+                comparisons=project.comparisons,
+            )
         result.stage_seconds["train"] = time.perf_counter() - started
         sources = ", ".join(source.name for source in project.sources)
         card = ModelCard(
@@ -194,7 +200,7 @@ def _prepare(
 ) -> None:
     _timed(result, "load", lambda: _load(project, store, result, progress))
     _timed(result, "standardise", lambda: _standardise(store, result, progress))
-    _timed(result, "link input", lambda: _link_input(store))
+    _timed(result, "link input", lambda: _link_input(project, store))
 
 
 def _timed(result: RunResult, stage: str, run: Callable[[], None]) -> None:
@@ -217,8 +223,8 @@ def _standardise(store: Store, result: RunResult, progress: Progress | None) -> 
     result.records_kept = summary.records
 
 
-def _link_input(store: Store) -> None:
-    build_link_input(store.con)
+def _link_input(project: Project, store: Store) -> None:
+    build_link_input(store.con, project.comparisons, project.sources)
 
 
 def _model_settings(
@@ -228,10 +234,11 @@ def _model_settings(
     path = project.run.model
     if path is not None and path.is_file():
         settings, card = load_model(path)
+        check_model_fits(settings, project.comparisons, where=str(path))
         result.model_source = f"{path} (trained on {card.trained_on})"
         return settings
     started = time.perf_counter()
-    settings = trained_settings(train(store.con))
+    settings = trained_settings(train(store.con, comparisons=project.comparisons))
     result.stage_seconds["train"] = time.perf_counter() - started
     result.model_source = "trained on this run's data"
     if path is not None:
@@ -246,9 +253,18 @@ def _model_settings(
 
 
 def _score(
-    store: Store, settings: dict[str, Any], threshold: float, progress: Progress | None
+    project: Project,
+    store: Store,
+    settings: dict[str, Any],
+    threshold: float,
+    progress: Progress | None,
 ) -> None:
-    score_pairs(store.con, settings, threshold=threshold)
+    score_pairs(
+        store.con,
+        settings,
+        threshold=threshold,
+        extra_rules=project.blocking_rules(),
+    )
     if progress is not None:
         progress("score", 1, 1)
 

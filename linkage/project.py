@@ -8,14 +8,16 @@ problem at once rather than one per run.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blocking.rules import FIELD_KEYS, BlockingRule, field_rule
 from linkage.errors import Problem, ProjectError
-from linkage.schema import PERSON_FIELDS, SourceKind
+from linkage.schema import MODEL_FIELDS, PERSON_FIELDS, SourceKind
 
 ENCODINGS: tuple[str, ...] = ("auto", "utf-8", "utf-8-sig", "gb18030")
 FORMATS: dict[str, str] = {
@@ -28,6 +30,14 @@ FORMATS: dict[str, str] = {
 }
 BACKENDS: tuple[str, ...] = ("duckdb",)
 ID_SCHEMES: tuple[str, ...] = ("resident", "other")
+COMPARISON_METHODS: dict[str, tuple[float, ...]] = {
+    "exact": (),
+    "jaro_winkler": (0.9, 0.8),
+    "edit_distance": (1, 2),
+}
+"""Methods a ``[[comparisons]]`` table may name, with their default levels."""
+
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +55,9 @@ class SourceSettings:
     id_scheme: str = "resident"
     """"resident" for Chinese identity documents (resident IDs, permits); "other"
     for a column of some other document number, compared as plain text."""
+    extra_fields: Mapping[str, str] = field(default_factory=dict)
+    """Fields the project declares in ``[[comparisons]]`` that are not canonical
+    person fields, mapped to this file's columns; loaded as raw attributes."""
 
     @property
     def format(self) -> str:
@@ -71,6 +84,38 @@ class Thresholds:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FieldComparison:
+    """A ``[[comparisons]]`` table: one more field for the model to weigh.
+
+    The field is either a canonical person field the person model does not compare
+    itself (``postcode``, ``ethnicity``, ``employer_name``...) or a field of the
+    project's own (``suburb``, ``unit_name``) that sources map in
+    ``[sources.fields]`` like any other.
+    """
+
+    field: str
+    method: str
+    levels: tuple[float, ...] = ()
+    """Jaro-Winkler similarities (descending) or edit counts (ascending), one level
+    each below exact agreement; none for ``exact``."""
+    frequency: bool = False
+    """Weigh exact agreement by how common the value is (a common suburb says less
+    than a rare one)."""
+
+    @property
+    def column(self) -> str:
+        """The column of ``yd_link_input`` that holds the field's cleaned value."""
+        return f"extra_{self.field}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockingSettings:
+    """A ``[[blocking]]`` table: pair records that agree exactly on these fields."""
+
+    on: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Project:
     """A validated project file."""
 
@@ -78,11 +123,21 @@ class Project:
     run: RunSettings
     thresholds: Thresholds
     sources: tuple[SourceSettings, ...]
+    comparisons: tuple[FieldComparison, ...] = ()
+    blocking: tuple[BlockingSettings, ...] = ()
 
     @property
     def directory(self) -> Path:
         """The folder that relative paths in the project file are read from."""
         return self.path.parent
+
+    def blocking_rules(self) -> tuple[BlockingRule, ...]:
+        """The ``[[blocking]]`` tables as rules over the link input's columns."""
+        columns = {c.field: c.column for c in self.comparisons}
+        return tuple(
+            field_rule(tuple(FIELD_KEYS.get(f) or columns[f] for f in block.on))
+            for block in self.blocking
+        )
 
     def source(self, name: str) -> SourceSettings:
         """The source called ``name``."""
@@ -127,12 +182,23 @@ def load_project(
     base = path.resolve().parent
     run = _parse_run(document.get("run", {}), base, problems)
     thresholds = _parse_thresholds(document.get("thresholds", {}), problems)
-    sources = _parse_sources(document.get("sources", []), base, problems)
+    comparisons = _parse_comparisons(document.get("comparisons", []), problems)
+    declared = {c.field for c in comparisons if c.field not in PERSON_FIELDS}
+    sources = _parse_sources(document.get("sources", []), base, declared, problems)
+    blocking = _parse_blocking(document.get("blocking", []), comparisons, problems)
     _check_unknown_tables(document, problems)
     _check_columns(sources, read_header or _default_header_reader(), problems)
+    _check_compared_fields_mapped(comparisons, sources, problems)
     if problems:
         raise ProjectError(str(path), problems)
-    return Project(path=path.resolve(), run=run, thresholds=thresholds, sources=sources)
+    return Project(
+        path=path.resolve(),
+        run=run,
+        thresholds=thresholds,
+        sources=sources,
+        comparisons=comparisons,
+        blocking=blocking,
+    )
 
 
 def _default_header_reader() -> HeaderReader:
@@ -143,9 +209,14 @@ def _default_header_reader() -> HeaderReader:
 
 def _check_unknown_tables(document: Mapping[str, Any], problems: list[Problem]) -> None:
     for key in document:
-        if key not in {"run", "thresholds", "sources"}:
+        if key not in {"run", "thresholds", "sources", "comparisons", "blocking"}:
             problems.append(
-                Problem(key, "unknown table", "use [run], [thresholds] and [[sources]]")
+                Problem(
+                    key,
+                    "unknown table",
+                    "use [run], [thresholds], [[sources]], [[comparisons]] "
+                    "and [[blocking]]",
+                )
             )
 
 
@@ -199,7 +270,7 @@ def _parse_thresholds(table: Mapping[str, Any], problems: list[Problem]) -> Thre
 
 
 def _parse_sources(
-    tables: Any, base: Path, problems: list[Problem]
+    tables: Any, base: Path, declared: set[str], problems: list[Problem]
 ) -> tuple[SourceSettings, ...]:
     if not isinstance(tables, list) or not tables:
         problems.append(
@@ -217,14 +288,18 @@ def _parse_sources(
             )
         )
     for index, table in enumerate(tables, start=1):
-        source = _parse_source(table, index, base, problems)
+        source = _parse_source(table, index, base, declared, problems)
         if source is not None:
             sources.append(source)
     return tuple(sources)
 
 
 def _parse_source(
-    table: Mapping[str, Any], index: int, base: Path, problems: list[Problem]
+    table: Mapping[str, Any],
+    index: int,
+    base: Path,
+    declared: set[str],
+    problems: list[Problem],
 ) -> SourceSettings | None:
     name = str(table.get("name", "")).strip()
     where = f"source {name!r}" if name else f"source #{index}"
@@ -243,7 +318,9 @@ def _parse_source(
         problems.append(
             Problem(where, f"trust {trust!r} is not a rank", "1 is most trusted")
         )
-    fields = _parse_fields(table.get("fields", {}), where, problems)
+    mapped = _parse_fields(table.get("fields", {}), where, declared, problems)
+    fields = {k: v for k, v in mapped.items() if k not in declared}
+    extra_fields = {k: v for k, v in mapped.items() if k in declared}
     id_scheme = str(table.get("id_scheme", "resident"))
     if id_scheme not in ID_SCHEMES:
         problems.append(
@@ -274,6 +351,7 @@ def _parse_source(
         sheet=table.get("sheet"),
         delimiter=str(table.get("delimiter", "\t" if path.suffix == ".tsv" else ",")),
         id_scheme=id_scheme,
+        extra_fields=extra_fields,
     )
 
 
@@ -335,24 +413,26 @@ def _parse_path(
     return path
 
 
-def _parse_fields(table: Any, where: str, problems: list[Problem]) -> dict[str, str]:
+def _parse_fields(
+    table: Any, where: str, declared: set[str], problems: list[Problem]
+) -> dict[str, str]:
     if not isinstance(table, dict):
         problems.append(Problem(where, "[sources.fields] is not a table", "see README"))
         return {}
     fields: dict[str, str] = {}
+    known = (*PERSON_FIELDS, *sorted(declared))
     for canonical, column in table.items():
-        if canonical not in PERSON_FIELDS:
-            problems.append(
-                Problem(
-                    where,
-                    f"unknown field {canonical!r}",
-                    _suggest(canonical, PERSON_FIELDS),
-                )
+        if canonical not in known:
+            fix = _suggest(canonical, known)
+            fix += (
+                "; or, for a field of your own, declare it in a [[comparisons]] table"
             )
+            problems.append(Problem(where, f"unknown field {canonical!r}", fix))
         elif not isinstance(column, str) or not column:
             problems.append(Problem(where, f"field {canonical!r} maps to no column"))
         else:
             fields[canonical] = column
+    _check_extra_columns_unshared(fields, declared, where, problems)
     if "record_id" not in table:
         problems.append(
             Problem(where, "record_id is not mapped", "map it to a unique column")
@@ -374,7 +454,7 @@ def _check_columns(
         except SourceError as error:
             problems.append(Problem(where, str(error)))
             continue
-        for canonical, column in source.fields.items():
+        for canonical, column in {**source.fields, **source.extra_fields}.items():
             if column not in header:
                 problems.append(
                     Problem(
@@ -392,3 +472,203 @@ def _suggest(value: str, choices: Any, *, noun: str = "name") -> str:
         return f"did you mean {close[0]!r}?"
     listed = ", ".join(list(choices)[:12])
     return f"use a {noun} from: {listed}"
+
+
+def _check_extra_columns_unshared(
+    fields: Mapping[str, str], declared: set[str], where: str, problems: list[Problem]
+) -> None:
+    """A declared field's column must not also feed a canonical field.
+
+    Loading keeps a column as a raw attribute only while no canonical field takes
+    it, and a declared field is read from the raw attributes.
+    """
+    canonical = {
+        column: name for name, column in fields.items() if name not in declared
+    }
+    for name, column in fields.items():
+        if name in declared and column in canonical:
+            problems.append(
+                Problem(
+                    where,
+                    f"column {column!r} is mapped to both {canonical[column]!r} and "
+                    f"the declared field {name!r}",
+                    "map each column to one field, or compare the canonical field "
+                    f"itself with field = {canonical[column]!r}",
+                )
+            )
+
+
+_COMPARISON_KEYS = {"field", "method", "levels", "frequency"}
+
+
+def _parse_comparisons(
+    tables: Any, problems: list[Problem]
+) -> tuple[FieldComparison, ...]:
+    if not isinstance(tables, list):
+        problems.append(
+            Problem("comparisons", "is not a list of tables", "write [[comparisons]]")
+        )
+        return ()
+    comparisons: list[FieldComparison] = []
+    for index, table in enumerate(tables, start=1):
+        comparison = _parse_comparison(table, index, problems)
+        if comparison is None:
+            continue
+        if any(c.field == comparison.field for c in comparisons):
+            problems.append(
+                Problem(
+                    f"comparison {comparison.field!r}",
+                    "the field is compared twice",
+                    "keep one [[comparisons]] table per field",
+                )
+            )
+            continue
+        comparisons.append(comparison)
+    return tuple(comparisons)
+
+
+def _parse_comparison(
+    table: Any, index: int, problems: list[Problem]
+) -> FieldComparison | None:
+    if not isinstance(table, dict):
+        problems.append(Problem(f"comparison #{index}", "is not a table"))
+        return None
+    name = table.get("field")
+    where = f"comparison {name!r}" if name else f"comparison #{index}"
+    count = len(problems)
+    for key in table:
+        if key not in _COMPARISON_KEYS:
+            problems.append(
+                Problem(
+                    where, f"unknown setting {key!r}", _suggest(key, _COMPARISON_KEYS)
+                )
+            )
+    if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+        problems.append(
+            Problem(
+                where,
+                f"field {name!r} is not a field name",
+                'use lower-case letters, digits and _, such as field = "suburb"',
+            )
+        )
+    elif name in MODEL_FIELDS:
+        problems.append(
+            Problem(
+                where,
+                f"the person model already compares {name!r}",
+                "remove this table; declare only fields the model does not compare",
+            )
+        )
+    method = table.get("method")
+    if not isinstance(method, str) or method not in COMPARISON_METHODS:
+        problems.append(
+            Problem(
+                where,
+                f"unknown method {method!r}",
+                _suggest(str(method), COMPARISON_METHODS),
+            )
+        )
+        return None
+    levels = _parse_levels(method, table.get("levels"), where, problems)
+    frequency = table.get("frequency", False)
+    if not isinstance(frequency, bool):
+        problems.append(
+            Problem(where, f"frequency {frequency!r} is not true or false", "")
+        )
+    if len(problems) > count or levels is None:
+        return None
+    return FieldComparison(
+        field=str(name), method=method, levels=levels, frequency=bool(frequency)
+    )
+
+
+def _parse_levels(
+    method: str, value: Any, where: str, problems: list[Problem]
+) -> tuple[float, ...] | None:
+    """The levels below exact agreement, checked for the method's kind of number."""
+    if value is None:
+        return COMPARISON_METHODS[method]
+    if method == "exact":
+        problems.append(Problem(where, "exact has no levels", "remove levels"))
+        return None
+    numbers = value if isinstance(value, list) else [value]
+    if method == "jaro_winkler":
+        valid = all(_is_number(v) and 0 < v < 1 for v in numbers)
+        ordered = numbers == sorted(set(numbers), reverse=True)
+        fix = "similarities between 0 and 1, highest first, such as [0.9, 0.8]"
+    else:
+        valid = all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in numbers
+        )
+        ordered = numbers == sorted(set(numbers))
+        fix = "whole numbers of edits, smallest first, such as [1, 2]"
+    if not numbers or not valid or not ordered:
+        problems.append(Problem(where, f"levels {value!r} do not fit {method}", fix))
+        return None
+    return tuple(numbers)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _parse_blocking(
+    tables: Any,
+    comparisons: tuple[FieldComparison, ...],
+    problems: list[Problem],
+) -> tuple[BlockingSettings, ...]:
+    if not isinstance(tables, list):
+        problems.append(
+            Problem("blocking", "is not a list of tables", "write [[blocking]]")
+        )
+        return ()
+    usable = (*FIELD_KEYS, *(c.field for c in comparisons))
+    rules: list[BlockingSettings] = []
+    for index, table in enumerate(tables, start=1):
+        where = f"blocking #{index}"
+        on = table.get("on") if isinstance(table, dict) else None
+        for key in table if isinstance(table, dict) else ():
+            if key != "on":
+                problems.append(Problem(where, f"unknown setting {key!r}", "use on"))
+        if (
+            not isinstance(on, list)
+            or not on
+            or not all(isinstance(f, str) for f in on)
+        ):
+            problems.append(
+                Problem(where, "needs on = a list of fields", 'such as on = ["suburb"]')
+            )
+            continue
+        unknown = [f for f in on if f not in usable]
+        for name in unknown:
+            problems.append(
+                Problem(
+                    where,
+                    f"cannot block on {name!r}",
+                    _suggest(name, usable)
+                    + "; or declare it in a [[comparisons]] table first",
+                )
+            )
+        if not unknown:
+            rules.append(BlockingSettings(on=tuple(dict.fromkeys(on))))
+    return tuple(rules)
+
+
+def _check_compared_fields_mapped(
+    comparisons: tuple[FieldComparison, ...],
+    sources: tuple[SourceSettings, ...],
+    problems: list[Problem],
+) -> None:
+    """Every compared field must come from at least one source, or it is always null."""
+    for comparison in comparisons:
+        if not any(
+            comparison.field in {**source.fields, **source.extra_fields}
+            for source in sources
+        ):
+            problems.append(
+                Problem(
+                    f"comparison {comparison.field!r}",
+                    "no source maps this field",
+                    f'add {comparison.field} = "column" to a [sources.fields] table',
+                )
+            )

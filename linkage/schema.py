@@ -41,6 +41,23 @@ PERSON_FIELDS: tuple[str, ...] = (
 )
 """Canonical person fields, in the order outputs list them."""
 
+MODEL_FIELDS: frozenset[str] = frozenset(
+    {
+        "record_id",
+        "name",
+        "surname",
+        "given_name",
+        "id_number",
+        "sex",
+        "birth_date",
+        "phone",
+        "address",
+        "region_code",
+    }
+)
+"""Canonical fields the person model compares itself (or that identify a record):
+a project's ``[[comparisons]]`` may add any other field, never one of these."""
+
 DATE_FIELDS: frozenset[str] = frozenset({"birth_date", "death_date", "event_date"})
 
 

@@ -108,6 +108,15 @@ def test_project_file_is_accepted_by_the_loader(
     assert [s.id_scheme for s in project.sources] == ["other", "other"]
     assert project.thresholds.match == 0.95
     assert project.run.model is None
+    assert [c.field for c in project.comparisons] == [
+        "postcode",
+        "suburb",
+        "address_2",
+        "street_number",
+        "state",
+    ]
+    assert project.source("febrl4a").extra_fields["suburb"] == "suburb"
+    assert [b.on for b in project.blocking] == list(bench_febrl.BLOCKING)
 
 
 def test_links_become_connected_components_named_by_smallest_record() -> None:
