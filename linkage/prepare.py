@@ -19,15 +19,21 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from linkage.regions import issued_codes
 from linkage.standardise.addresses import AddressRegion, parse_address
-from linkage.standardise.dates import parse_date
+from linkage.standardise.dates import parse_date, plain_date_sql
 from linkage.standardise.ids import (
     ID_FLAGS,
     standardise_id,
     standardise_other_document,
+    valid_resident_id_sql,
 )
 from linkage.standardise.names import NAME_FLAGS, standardise_name
-from linkage.standardise.phones import standardise_phone
+from linkage.standardise.phones import (
+    allocated_mobile_prefixes,
+    plain_mobile_sql,
+    standardise_phone,
+)
 from linkage.standardise.sex import parse_sex
 from linkage.store import Store, count_rows
 
@@ -90,6 +96,7 @@ def standardise_store(
     *,
     reference_date: dt.date | None = None,
     progress: Progress | None = None,
+    fast_paths: bool = True,
 ) -> PrepareSummary:
     """Build ``yd_persons`` and ``yd_flags`` from ``yd_records``.
 
@@ -97,10 +104,12 @@ def standardise_store(
         store: The store, with sources loaded.
         reference_date: "Today" for age checks; defaults to the latest load date.
         progress: Called with (stage, done, total) after each step.
+        fast_paths: Standardise the common forms of dates, ID numbers and phones
+            in SQL; False sends every value through Python, with the same result.
     """
     started = time.perf_counter()
     con = store.con
-    steps: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], int]]] = [
+    steps: list[tuple[str, Step]] = [
         ("dates", _standardise_dates),
         ("sex", _standardise_sex),
         ("names", _standardise_names),
@@ -111,7 +120,7 @@ def standardise_store(
     counts: dict[str, int] = {}
     for done, (name, step) in enumerate(steps, start=1):
         step_started = time.perf_counter()
-        counts[name] = step(con)
+        counts[name] = step(con, fast_paths)
         logger.info(
             "standardised %s distinct %s in %.1f s",
             f"{counts[name]:,}",
@@ -141,23 +150,56 @@ def _reference_date(store: Store) -> dt.date:
     return loaded.date() if loaded is not None else dt.date.today()
 
 
+@dataclass(frozen=True, slots=True)
+class _FastPath:
+    """The common values of a step, standardised in SQL instead of one call each.
+
+    ``condition`` selects the values handled (over the step query's columns) and
+    ``values`` gives the derived columns for them, in the schema's order. A fast
+    path must give exactly what the step's Python function gives for those values;
+    ``standardise_store(fast_paths=False)`` lets the tests compare the two.
+    """
+
+    condition: str
+    values: tuple[str, ...]
+
+
 def _map_distinct(
     con: duckdb.DuckDBPyConnection,
     table: str,
     query: str,
     schema: pa.Schema,
     convert: Converter,
+    fast: _FastPath | None = None,
 ) -> int:
-    """Apply ``convert`` to every row of ``query`` and store the results as ``table``.
+    """Standardise every row of ``query`` and store the results as ``table``.
 
     ``convert`` receives the query's row and returns the values of the schema's
-    columns after the query's own (the query's columns are kept as the key).
+    columns after the query's own (the query's columns are kept as the key). Rows
+    that ``fast`` selects are standardised in SQL and never reach ``convert``.
     """
-    rows = con.execute(query).fetchall()
-    converted = [convert(row) for row in rows]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE yd_std_input AS "
+        f"SELECT row_number() OVER () AS yd_row, * FROM ({query})"
+    )
+    con.register("yd_std_empty", schema.empty_table())
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS FROM yd_std_empty")
+    con.unregister("yd_std_empty")
+    keys = ", ".join(
+        column for column in _columns(con, "yd_std_input") if column != "yd_row"
+    )
+    remaining = "TRUE"
+    if fast is not None:
+        con.execute(
+            f"INSERT INTO {table} SELECT {keys}, {', '.join(fast.values)} "
+            f"FROM yd_std_input WHERE {fast.condition}"
+        )
+        remaining = f"NOT coalesce({fast.condition}, FALSE)"
+
+    rows = con.execute(f"SELECT {keys} FROM yd_std_input WHERE {remaining}").fetchall()
     columns: list[list[Any]] = [[] for _ in schema.names]
-    for row, values in zip(rows, converted, strict=True):
-        for index, value in enumerate((*row, *values)):
+    for row in rows:
+        for index, value in enumerate((*row, *convert(row))):
             columns[index].append(value)
     arrow = pa.table(
         {
@@ -166,19 +208,26 @@ def _map_distinct(
         }
     )
     con.register("yd_std_batch", arrow)
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM yd_std_batch")
+    con.execute(f"INSERT INTO {table} SELECT * FROM yd_std_batch")
     con.unregister("yd_std_batch")
-    return len(rows)
+    con.execute("DROP TABLE yd_std_input")
+    return count_rows(con, table)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    description = con.execute(f"SELECT * FROM {table} LIMIT 0").description
+    return [column[0] for column in description or ()]
 
 
 Converter = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+Step = Callable[[duckdb.DuckDBPyConnection, bool], int]
 
 
 _TEXT = pa.string()
 _FLAGS = pa.list_(pa.string())
 
 
-def _standardise_dates(con: duckdb.DuckDBPyConnection) -> int:
+def _standardise_dates(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
     query = """
         SELECT DISTINCT raw FROM (
             SELECT birth_date AS raw FROM yd_records
@@ -187,11 +236,11 @@ def _standardise_dates(con: duckdb.DuckDBPyConnection) -> int:
         ) WHERE raw IS NOT NULL
     """
     schema = pa.schema([("raw", _TEXT), ("value", pa.date32()), ("flags", _FLAGS)])
+    fast = _FastPath(*plain_date_sql("raw")) if fast_paths else None
+    return _map_distinct(con, "yd_std_dates", query, schema, _convert_date, fast)
 
-    return _map_distinct(con, "yd_std_dates", query, schema, _convert_date)
 
-
-def _standardise_sex(con: duckdb.DuckDBPyConnection) -> int:
+def _standardise_sex(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
     query = "SELECT DISTINCT sex FROM yd_records WHERE sex IS NOT NULL"
     schema = pa.schema([("raw", _TEXT), ("value", _TEXT)])
     return _map_distinct(con, "yd_std_sex", query, schema, _convert_sex)
@@ -218,7 +267,7 @@ _NAME_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
 )
 
 
-def _standardise_names(con: duckdb.DuckDBPyConnection) -> int:
+def _standardise_names(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
     query = f"""
         SELECT DISTINCT raw FROM (
             SELECT {_FULL_NAME_SQL} AS raw FROM yd_records
@@ -258,9 +307,13 @@ _ID_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
 )
 
 
-def _standardise_ids(con: duckdb.DuckDBPyConnection) -> int:
+def _standardise_ids(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
     query = """
-        SELECT DISTINCT r.id_number, d.value, s.value, f.id_scheme
+        SELECT DISTINCT
+            r.id_number AS raw,
+            d.value AS own_birth_date,
+            s.value AS own_sex,
+            f.id_scheme AS scheme
         FROM yd_records AS r
         JOIN yd_files AS f USING (source)
         LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
@@ -283,19 +336,43 @@ def _standardise_ids(con: duckdb.DuckDBPyConnection) -> int:
         ]
     )
 
-    return _map_distinct(con, "yd_std_ids", query, schema, _convert_id)
+    fast = None
+    if fast_paths:
+        con.register("yd_std_issued", pa.table({"code": sorted(issued_codes())}))
+        condition, values = valid_resident_id_sql(
+            "raw", "own_birth_date", "own_sex", "yd_std_issued"
+        )
+        fast = _FastPath(f"scheme = 'resident' AND {condition}", values)
+    count = _map_distinct(con, "yd_std_ids", query, schema, _convert_id, fast)
+    if fast_paths:
+        con.unregister("yd_std_issued")
+    return count
 
 
-def _standardise_phones(con: duckdb.DuckDBPyConnection) -> int:
-    query = "SELECT DISTINCT phone FROM yd_records WHERE phone IS NOT NULL"
+def _standardise_phones(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
+    query = "SELECT DISTINCT phone AS raw FROM yd_records WHERE phone IS NOT NULL"
     schema = pa.schema(
         [("raw", _TEXT), ("key", _TEXT), ("kind", _TEXT), ("flags", _FLAGS)]
     )
+    if not fast_paths:
+        return _map_distinct(con, "yd_std_phones", query, schema, _convert_phone)
 
-    return _map_distinct(con, "yd_std_phones", query, schema, _convert_phone)
+    # The allocation plan is per five-digit prefix: decide each prefix seen once.
+    seen = con.execute(
+        """
+        SELECT DISTINCT substr(phone, 1, 5) FROM yd_records
+        WHERE regexp_full_match(phone, '1[3-9][0-9]{9}')
+        """
+    ).fetchall()
+    allocated = allocated_mobile_prefixes(row[0] for row in seen)
+    con.register("yd_std_prefixes", pa.table({"prefix": pa.array(allocated, _TEXT)}))
+    fast = _FastPath(*plain_mobile_sql("raw", "yd_std_prefixes"))
+    count = _map_distinct(con, "yd_std_phones", query, schema, _convert_phone, fast)
+    con.unregister("yd_std_prefixes")
+    return count
 
 
-def _standardise_addresses(con: duckdb.DuckDBPyConnection) -> int:
+def _standardise_addresses(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
     query = """
         SELECT DISTINCT r.address, i.region_code
         FROM yd_records AS r

@@ -89,6 +89,11 @@ def is_known(code: str) -> bool:
     return code in PERMIT_REGIONS or code in _latest_by_code()
 
 
+def issued_codes() -> frozenset[str]:
+    """Every code ever issued, permit regions included: what :func:`is_known` tests."""
+    return frozenset(_latest_by_code()) | frozenset(PERMIT_REGIONS)
+
+
 def current_counties(year: int = 2024) -> tuple[Region, ...]:
     """County-level regions in force in ``year``."""
     return tuple(

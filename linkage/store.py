@@ -81,8 +81,9 @@ def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
     ``table`` is one of yidang's own table names, never a user value.
     """
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+    # fetchall finishes the result, which then cannot block the connection.
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 class Store:
@@ -117,8 +118,8 @@ class Store:
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         """The single value a query returns."""
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """All rows a query returns, as tuples."""

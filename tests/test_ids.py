@@ -453,6 +453,7 @@ def test_public_names_are_pinned() -> None:
         "standardise_id",
         "standardise_other_document",
         "upgrade_15",
+        "valid_resident_id_sql",
     ]
 
 

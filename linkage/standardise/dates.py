@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-__all__ = ["DATE_FLAGS", "ParsedDate", "parse_date"]
+__all__ = ["DATE_FLAGS", "ParsedDate", "parse_date", "plain_date_sql"]
 
 DATE_FLAGS: tuple[str, ...] = (
     "date_missing",
@@ -154,3 +154,29 @@ def _from_excel_serial(raw: str, serial: int) -> ParsedDate:
         return ParsedDate(raw, None, ("date_unparsed",))
     value = _EXCEL_EPOCH + timedelta(days=serial)
     return ParsedDate(raw, value, ("date_excel_serial",))
+
+
+def plain_date_sql(raw: str) -> tuple[str, tuple[str, ...]]:
+    """The common case of :func:`parse_date` as SQL, for whole tables at once.
+
+    ``YYYY-MM-DD`` and ``YYYYMMDD`` with a real date parse to that date with no flag;
+    every other form stays with :func:`parse_date`, and the tests hold the two equal.
+
+    Args:
+        raw: SQL expression of the raw text.
+
+    Returns:
+        A condition that selects the values handled here, and SQL expressions for
+        the parsed value and its flags.
+    """
+    digits = f"replace({raw}, '-', '')"
+    value = (
+        f"try_cast(substr({digits}, 1, 4) || '-' || substr({digits}, 5, 2) || '-' "
+        f"|| substr({digits}, 7, 2) AS DATE)"
+    )
+    condition = (
+        f"regexp_full_match({raw}, '[12][0-9]{{3}}(-[0-9]{{2}}-|[0-9]{{2}})[0-9]{{2}}')"
+        " "
+        f"AND {value} IS NOT NULL"
+    )
+    return condition, (value, "[]::VARCHAR[]")

@@ -38,6 +38,7 @@ __all__ = [
     "standardise_id",
     "standardise_other_document",
     "upgrade_15",
+    "valid_resident_id_sql",
 ]
 
 
@@ -398,6 +399,69 @@ def standardise_id(
         return _missing(work)
 
     return _classify(work, _as_date(birth_date), _normalise_sex(sex))
+
+
+def valid_resident_id_sql(
+    raw: str, own_birth_date: str, own_sex: str, issued_codes: str
+) -> tuple[str, tuple[str, ...]]:
+    """The common case of :func:`standardise_id` as SQL, for whole tables at once.
+
+    Most values in a registry are clean 18-character resident IDs that pass the check,
+    encode a real date and carry an issued region code. For those the standard form is
+    the value itself, and DuckDB computes it far faster than a Python call per value.
+    Everything else (cleaning, permits, repairs, flags other than a contradicted birth
+    date or sex) stays with :func:`standardise_id`; the tests hold the two equal.
+
+    Args:
+        raw: SQL expression of the raw value.
+        own_birth_date: SQL expression of the record's own birth date (a DATE).
+        own_sex: SQL expression of the record's own sex (``M``/``F`` or NULL).
+        issued_codes: Table whose ``code`` column lists every issued region code.
+
+    Returns:
+        A condition that selects the values handled here, and SQL expressions for
+        the fields of :class:`IdNumber` in order: cleaned, id_class, key, birth_date,
+        sex, region_code, repair_candidates, repaired, masked_pattern, flags.
+    """
+    weights = ", ".join(str(w) for w in _WEIGHTS)
+    weighted = (
+        f"list_sum(list_transform(range(1, 18), "
+        f"lambda i: (ascii(substr({raw}, i, 1)) - 48) * [{weights}][i]))"
+    )
+    encoded_date = (
+        f"try_cast(substr({raw}, 7, 4) || '-' || substr({raw}, 11, 2) || '-' "
+        f"|| substr({raw}, 13, 2) AS DATE)"
+    )
+    encoded_sex = f"CASE WHEN ascii(substr({raw}, 17, 1)) % 2 = 1 THEN 'M' ELSE 'F' END"
+    permits = ", ".join(f"'{code}'" for code in sorted(PERMIT_REGIONS))
+    condition = (
+        f"regexp_full_match({raw}, '[0-8][0-9]{{16}}[0-9X]') "
+        f"AND NOT suffix({raw}, '000') "
+        f"AND substr({raw}, 1, 6) NOT IN ({permits}) "
+        f"AND substr({raw}, 1, 6) IN (SELECT code FROM {issued_codes}) "
+        f"AND substr('{_CHECK_CHARS}', ({weighted} % 11)::BIGINT + 1, 1) "
+        f"= substr({raw}, 18, 1) "
+        f"AND {encoded_date} BETWEEN DATE '{_EARLIEST_BIRTH}' AND current_date"
+    )
+    flags = (
+        f"list_filter(["
+        f"CASE WHEN {own_birth_date} <> {encoded_date} THEN 'id_birth_mismatch' END, "
+        f"CASE WHEN {own_sex} <> {encoded_sex} THEN 'id_sex_mismatch' END"
+        f"], lambda flag: flag IS NOT NULL)"
+    )
+    values = (
+        raw,
+        f"'{IdClass.VALID.value}'",
+        raw,
+        encoded_date,
+        encoded_sex,
+        f"substr({raw}, 1, 6)",
+        "[]::VARCHAR[]",
+        "FALSE",
+        "NULL::VARCHAR",
+        flags,
+    )
+    return condition, values
 
 
 # Coercion and cleaning.

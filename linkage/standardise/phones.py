@@ -13,12 +13,20 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
 
-__all__ = ["PHONE_FLAGS", "PHONE_KINDS", "Phone", "standardise_phone"]
+__all__ = [
+    "PHONE_FLAGS",
+    "PHONE_KINDS",
+    "Phone",
+    "allocated_mobile_prefixes",
+    "plain_mobile_sql",
+    "standardise_phone",
+]
 
 PHONE_KINDS: tuple[str, ...] = ("mobile", "landline", "foreign", "invalid", "missing")
 """Every value of :attr:`Phone.kind`."""
@@ -117,6 +125,36 @@ def _standardise_text(raw: str) -> Phone:
     if phone.kind == "invalid":
         phone = _without_trailing_extension(raw, text, flags) or phone
     return phone
+
+
+def allocated_mobile_prefixes(prefixes: Iterable[str]) -> list[str]:
+    """The five-digit prefixes whose plain numbers are allocated mobiles, unflagged."""
+    return [prefix for prefix in prefixes if _mobile_prefix(prefix) == ("mobile", ())]
+
+
+def plain_mobile_sql(raw: str, allocated: str) -> tuple[str, tuple[str, ...]]:
+    """The common case of :func:`standardise_phone` as SQL, for whole tables at once.
+
+    Eleven plain digits of an allocated mainland mobile prefix that do not end in a
+    placeholder run: the key is the number with +86 and there is no flag. Everything
+    else stays with :func:`standardise_phone`; the tests hold the two equal.
+
+    Args:
+        raw: SQL expression of the raw text.
+        allocated: Table whose ``prefix`` column lists the prefixes that
+            :func:`allocated_mobile_prefixes` kept.
+
+    Returns:
+        A condition that selects the values handled here, and SQL expressions for
+        the key, the kind and the flags.
+    """
+    placeholder = "|".join(f"{digit}{{8}}" for digit in range(10))
+    condition = (
+        f"regexp_full_match({raw}, '1[3-9][0-9]{{9}}') "
+        f"AND substr({raw}, 1, 5) IN (SELECT prefix FROM {allocated}) "
+        f"AND NOT regexp_matches({raw}, '({placeholder})$')"
+    )
+    return condition, (f"'+86' || {raw}", "'mobile'", "[]::VARCHAR[]")
 
 
 def _plain_mobile(number: str) -> Phone | None:
