@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -198,8 +200,8 @@ def _map_distinct(
 
     rows = con.execute(f"SELECT {keys} FROM yd_std_input WHERE {remaining}").fetchall()
     columns: list[list[Any]] = [[] for _ in schema.names]
-    for row in rows:
-        for index, value in enumerate((*row, *convert(row))):
+    for row, values in zip(rows, convert_rows(rows, convert), strict=True):
+        for index, value in enumerate((*row, *values)):
             columns[index].append(value)
     arrow = pa.table(
         {
@@ -212,6 +214,44 @@ def _map_distinct(
     con.unregister("yd_std_batch")
     con.execute("DROP TABLE yd_std_input")
     return count_rows(con, table)
+
+
+PARALLEL_MIN_ROWS = 20_000
+"""Below this many values a step converts them in this process: forking costs more."""
+
+
+def convert_rows(
+    rows: list[tuple[Any, ...]], convert: Converter, *, workers: int | None = None
+) -> list[tuple[Any, ...]]:
+    """``convert`` applied to every row, on every core when there are many rows.
+
+    The conversions are pure Python and hold the interpreter lock, so a thread pool
+    would not help; forked worker processes share the loaded tables (regions, pinyin,
+    variants) without pickling them, and need no ``__main__`` guard in the caller's
+    script, unlike spawned ones. Where ``fork`` is not available the rows are
+    converted here.
+
+    Args:
+        rows: The values to convert, as the step's query returned them.
+        convert: A module-level function of one row (the workers import it).
+        workers: Processes to use; defaults to the cores this process may run on.
+    """
+    workers = workers or _usable_cores()
+    if (
+        workers < 2
+        or len(rows) < PARALLEL_MIN_ROWS
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [convert(row) for row in rows]
+    chunk = -(-len(rows) // (workers * 4))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(convert, rows, chunksize=chunk)
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

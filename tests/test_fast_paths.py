@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.synth import generate
+from linkage import prepare
 from linkage.load import load_project as load_into_store
 from linkage.prepare import standardise_store
 from linkage.project import load_project
@@ -265,3 +266,30 @@ def test_placeholder_mobiles_are_left_to_python() -> None:
     tables = {"allocated": pa.table({"prefix": pa.array(prefixes, pa.string())})}
     handled = _sql_rows([(v,) for v in values], schema, condition, expressions, tables)
     assert set(handled) == {"13812345678"}
+
+
+def test_forked_workers_convert_like_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every step goes through the worker processes, however few its values.
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(prepare, "_usable_cores", lambda: 2)
+    project = generate(tmp_path / "synth", persons=200, seed=5).project_path
+    forked = _standardised_tables(project, tmp_path / "forked.duckdb", fast=True)
+    monkeypatch.setattr(prepare, "_usable_cores", lambda: 1)
+    here = _standardised_tables(project, tmp_path / "here.duckdb", fast=True)
+    for table in STD_TABLES:
+        assert forked[table] == here[table], table
+
+
+def _reverse(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (row[0][::-1],)
+
+
+def test_convert_rows_keeps_the_order_of_the_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 1)
+    rows = [(str(n),) for n in range(50)]
+    converted = prepare.convert_rows(rows, _reverse, workers=2)
+    assert converted == [(str(n)[::-1],) for n in range(50)]
