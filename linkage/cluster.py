@@ -216,9 +216,15 @@ def _positions(
     records: npt.NDArray[np.int64], unique_ids: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
     """Where each unique id stands in the sorted ``records``."""
-    positions = np.searchsorted(records, unique_ids).astype(np.int64)
+    positions: npt.NDArray[np.int64]
+    if len(records) and records[-1] - records[0] == len(records) - 1:
+        # Sorted ids without gaps (the usual numbering) are their own offsets.
+        positions = (unique_ids - records[0]).astype(np.int64)
+    else:
+        positions = np.searchsorted(records, unique_ids).astype(np.int64)
     if len(positions) and (
-        positions.max() >= len(records)
+        positions.min() < 0
+        or positions.max() >= len(records)
         or not np.array_equal(records[positions], unique_ids)
     ):
         raise YidangError("internal error: a scored pair names an unknown record")
