@@ -6,6 +6,8 @@ import datetime as dt
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkage.cluster import cluster, person_id
 from linkage.store import Store
@@ -164,3 +166,90 @@ def test_best_link_is_each_records_match_probability(con) -> None:
         con.execute("SELECT record_id, match_probability FROM yd_clusters").fetchall()
     )
     assert rows == {"H1": 0.99, "P1": 0.99, "P2": 1.0, "M1": 0.96, "M2": 1.0}
+
+
+def _greedy(
+    ids: list[str | None], links: list[tuple[int, int, float]]
+) -> tuple[set[frozenset[int]], dict[int, float]]:
+    """The clustering rule spelled out: links strongest first, one firm ID a person.
+
+    Returns the persons as sets of record numbers, and each record's best link.
+    """
+    group = {record: frozenset([record]) for record in range(len(ids))}
+    best = dict.fromkeys(range(len(ids)), 1.0)
+    touched: set[int] = set()
+    for a, b, probability in sorted(links, key=lambda x: (-x[2], x[0], x[1])):
+        joined = group[a] | group[b]
+        if group[a] != group[b] and len({ids[r] for r in joined} - {None}) > 1:
+            continue
+        for record in joined:
+            group[record] = joined
+        for record in (a, b):
+            if record not in touched:
+                touched.add(record)
+                best[record] = probability
+    return set(group.values()), best
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([None, "A", "B", "C"]), min_size=1, max_size=12).flatmap(
+        lambda ids: st.tuples(
+            st.just(ids),
+            st.lists(
+                st.tuples(
+                    st.integers(0, len(ids) - 1),
+                    st.integers(0, len(ids) - 1),
+                    st.sampled_from([0.5, 0.95, 0.97, 0.99, 1.0]),
+                ),
+                max_size=20,
+                unique_by=lambda x: (x[0], x[1]),
+            ),
+        )
+    )
+)
+def test_clusters_follow_the_strongest_first_rule(
+    case: tuple[list[str | None], list[tuple[int, int, float]]],
+) -> None:
+    ids, links = case
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE yd_link_input (unique_id BIGINT, source VARCHAR, "
+        "record_id VARCHAR, trust INTEGER, id_key VARCHAR, id_class VARCHAR, "
+        "id_conflict BOOLEAN, id_repaired BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO yd_link_input VALUES (?, 'hukou', ?, 1, ?, 'valid', FALSE, FALSE)",
+        [(10 * r + 7, f"R{r}", key) for r, key in enumerate(ids)],
+    )
+    con.execute(
+        "CREATE TABLE yd_pairs (unique_id_l BIGINT, unique_id_r BIGINT, "
+        "match_probability DOUBLE, evidence VARCHAR)"
+    )
+    if links:
+        con.executemany(
+            "INSERT INTO yd_pairs VALUES (?, ?, ?, 'model')",
+            [(10 * a + 7, 10 * b + 7, p) for a, b, p in links],
+        )
+    con.execute(
+        "CREATE TABLE yd_review_decisions (left_source VARCHAR, "
+        "left_record_id VARCHAR, right_source VARCHAR, right_record_id VARCHAR, "
+        "decision VARCHAR, "
+        "reviewer VARCHAR, note VARCHAR, decided_at TIMESTAMP)"
+    )
+    strong = [link for link in links if link[2] >= 0.95]
+
+    cluster(con, match_threshold=0.95)
+
+    rows = con.execute(
+        "SELECT list(CAST(substr(record_id, 2) AS INTEGER)) FROM yd_clusters "
+        "GROUP BY person_id"
+    ).fetchall()
+    persons = {frozenset(records) for (records,) in rows}
+    best = dict(
+        con.execute(
+            "SELECT CAST(substr(record_id, 2) AS INTEGER), match_probability "
+            "FROM yd_clusters"
+        ).fetchall()
+    )
+    assert (persons, best) == _greedy(ids, strong)
