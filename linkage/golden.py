@@ -111,20 +111,32 @@ def build_golden(con: duckdb.DuckDBPyConnection) -> int:
     return count
 
 
+SELF_JOIN_LIMIT = 200
+"""Persons with at most this many records count agreement by joining their records
+with each other; larger ones (a wrong merge, a placeholder shared by thousands) by a
+window, whose cost grows with n log n rather than n squared."""
+
+
 def _candidates_sql() -> str:
     """Each record's value, validity and agreement for every golden field.
 
     Agreement (how many of the person's records carry the same value) comes from one
     join of each person's records with each other: persons are small, and this is
-    cheaper than a window or a grouping per field.
+    cheaper than a window or a grouping per field. Persons larger than
+    :data:`SELF_JOIN_LIMIT` take the window instead.
     """
     values = ",\n".join(
         f"{f.value_sql} AS {f.name}_value, ({f.valid_sql}) AS {f.name}_valid"
         for f in GOLDEN_FIELDS
     )
-    agreements = ",\n".join(
+    joined = ",\n".join(
         f"count(*) FILTER (WHERE o.{f.name}_value = c.{f.name}_value) "
         f"AS {f.name}_agreement"
+        for f in GOLDEN_FIELDS
+    )
+    windowed = ",\n".join(
+        f"CASE WHEN {f.name}_value IS NULL THEN 0 ELSE count(*) OVER "
+        f"(PARTITION BY person_id, {f.name}_value) END AS {f.name}_agreement"
         for f in GOLDEN_FIELDS
     )
     return f"""
@@ -133,10 +145,19 @@ def _candidates_sql() -> str:
             SELECT i.*, {values}
             FROM yd_clustered AS i
         ),
+        large AS (
+            SELECT person_id FROM candidates
+            GROUP BY person_id HAVING count(*) > {SELF_JOIN_LIMIT}
+        ),
         agreements AS (
-            SELECT c.unique_id, {agreements}
+            SELECT c.unique_id, {joined}
             FROM candidates AS c JOIN candidates AS o USING (person_id)
+            WHERE c.person_id NOT IN (SELECT person_id FROM large)
             GROUP BY c.unique_id
+            UNION ALL
+            SELECT unique_id, {windowed}
+            FROM candidates
+            WHERE person_id IN (SELECT person_id FROM large)
         )
         SELECT c.*, a.* EXCLUDE (unique_id)
         FROM candidates AS c JOIN agreements AS a USING (unique_id)
