@@ -24,6 +24,8 @@ class BlockingRule:
     name: str
     sql: str
     purpose: str
+    columns: tuple[str, ...] = ()
+    """For a rule of exact agreement on columns, those columns (else empty)."""
 
 
 PERSON_RULES: tuple[BlockingRule, ...] = (
@@ -148,6 +150,7 @@ def field_rule(columns: tuple[str, ...]) -> BlockingRule:
         "+".join(columns),
         " AND ".join(f"l.{column} = r.{column}" for column in columns),
         "declared in the project's [[blocking]]",
+        columns,
     )
 
 

@@ -182,6 +182,32 @@ def build_extra_values(
     return count_rows(con, "yd_extra_values")
 
 
+DECLARED_RULE_MAX_PAIRS = 50_000_000
+"""A project's own blocking rule may propose at most this many pairs: one common value
+(a lone surname, a state) would otherwise make a block of millions of records."""
+
+
+def declared_rule_pairs(
+    con: duckdb.DuckDBPyConnection, rule: BlockingRule
+) -> tuple[int, int]:
+    """How many pairs an exact-agreement rule proposes, and its largest block's size.
+
+    Counted from the block sizes, without forming a pair.
+    """
+    if not rule.columns:
+        raise ValueError(f"rule {rule.name!r} is not one of agreement on columns")
+    columns = ", ".join(rule.columns)
+    present = " AND ".join(f"{column} IS NOT NULL" for column in rule.columns)
+    rows = con.execute(
+        f"""
+        SELECT coalesce(sum(n * (n - 1) // 2), 0), coalesce(max(n), 0) FROM (
+            SELECT count(*) AS n FROM {LINK_INPUT} WHERE {present} GROUP BY {columns}
+        )
+        """
+    ).fetchall()
+    return int(rows[0][0]), int(rows[0][1])
+
+
 def score_pairs(
     con: duckdb.DuckDBPyConnection,
     settings: dict[str, Any],

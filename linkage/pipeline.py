@@ -15,10 +15,16 @@ from typing import Any
 
 import duckdb
 
+from blocking.rules import BlockingRule
 from linkage.cluster import cluster
-from linkage.errors import YidangError
+from linkage.errors import Problem, ProjectError, YidangError
 from linkage.golden import build_golden
-from linkage.link import build_link_input, score_pairs
+from linkage.link import (
+    DECLARED_RULE_MAX_PAIRS,
+    build_link_input,
+    declared_rule_pairs,
+    score_pairs,
+)
 from linkage.load import load_project as load_sources
 from linkage.model import (
     ModelCard,
@@ -252,6 +258,28 @@ def _model_settings(
     return settings
 
 
+def _check_declared_rules(
+    project: Project, store: Store, rules: tuple[BlockingRule, ...]
+) -> None:
+    """Refuse a ``[[blocking]]`` rule whose blocks would propose too many pairs."""
+    problems = []
+    for block, rule in zip(project.blocking, rules, strict=True):
+        pairs, largest = declared_rule_pairs(store.con, rule)
+        if pairs > DECLARED_RULE_MAX_PAIRS:
+            problems.append(
+                Problem(
+                    f"[[blocking]] on = {list(block.on)}",
+                    f"proposes {pairs:,} pairs on this data (the largest block has "
+                    f"{largest:,} records); at most {DECLARED_RULE_MAX_PAIRS:,} "
+                    "are allowed",
+                    "add a field that splits the blocks, such as birth_date or "
+                    "region_code",
+                )
+            )
+    if problems:
+        raise ProjectError(str(project.path), problems)
+
+
 def _score(
     project: Project,
     store: Store,
@@ -259,12 +287,9 @@ def _score(
     threshold: float,
     progress: Progress | None,
 ) -> None:
-    score_pairs(
-        store.con,
-        settings,
-        threshold=threshold,
-        extra_rules=project.blocking_rules(),
-    )
+    rules = project.blocking_rules()
+    _check_declared_rules(project, store, rules)
+    score_pairs(store.con, settings, threshold=threshold, extra_rules=rules)
     if progress is not None:
         progress("score", 1, 1)
 

@@ -17,9 +17,10 @@ import duckdb
 import pytest
 
 from blocking.rules import PERSON_RULES
+from linkage import pipeline
 from linkage.comparisons import field_comparison
 from linkage.errors import ModelError, ProjectError
-from linkage.link import build_link_input
+from linkage.link import build_link_input, declared_rule_pairs
 from linkage.load import load_project as load_into_store
 from linkage.model import (
     ModelCard,
@@ -417,3 +418,33 @@ def test_other_scheme_numbers_one_swap_apart_share_a_block(
 
     assert pairs["other_id_head"] == [("a", "b")]
     assert pairs["other_id_tail"] == [("a", "c")]
+
+
+def test_a_declared_rule_is_counted_from_its_block_sizes(tmp_path: Path) -> None:
+    path = _project(tmp_path, COMPARISONS)
+    (tmp_path / "a.csv").write_text(
+        HEADER
+        + "1,张伟,110105198503070012,,朝阳门外,\n"
+        + "2,李娜,110105198503070020,,朝阳门外,\n"
+        + "3,王芳,110105198503070039,,朝阳门外,\n"
+        + "4,赵强,110105198503070047,,建国门,\n"
+        + "5,刘洋,110105198503070055,,,\n",
+        encoding="utf-8",
+    )
+    rule = load_project(path).blocking_rules()[0]
+
+    store = _linked_input(tmp_path, path)
+    with store:
+        assert declared_rule_pairs(store.con, rule) == (3, 3)
+
+
+def test_a_declared_rule_with_too_many_pairs_is_refused(
+    febrl_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = febrl_project.read_text(encoding="utf-8")
+    project = febrl_project.with_name("state-only.toml")
+    project.write_text(text + '\n[[blocking]]\non = ["state"]\n', encoding="utf-8")
+    monkeypatch.setattr(pipeline, "DECLARED_RULE_MAX_PAIRS", 1_000)
+
+    with pytest.raises(ProjectError, match=r"on = \['state'\]: proposes [\d,]+ pairs"):
+        run_project(project, out_dir=tmp_path / "out")
