@@ -9,7 +9,6 @@ one SQL join lays the derived columns beside every record. Quality flags go to
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import multiprocessing
 import os
@@ -413,8 +412,31 @@ def _standardise_phones(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int
 
 
 def _standardise_addresses(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
-    query = """
-        SELECT DISTINCT r.address, i.region_code
+    # The prior region (from the record's ID) only breaks ties between regions that
+    # share a name: each distinct text is parsed once alone, and again with a prior
+    # only where it was ambiguous. yd_std_addresses then holds every (text, prior)
+    # pair the records carry, as the persons table joins it.
+    parsed = pa.schema(
+        [
+            ("county_code", _TEXT),
+            ("prefecture_code", _TEXT),
+            ("province_code", _TEXT),
+            ("detail", _TEXT),
+            ("flags", _FLAGS),
+        ]
+    )
+    alone = pa.schema([("raw", _TEXT), *parsed])
+    _map_distinct(
+        con,
+        "yd_std_address_texts",
+        "SELECT DISTINCT address AS raw FROM yd_records WHERE address IS NOT NULL",
+        alone,
+        _convert_address,
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE yd_std_address_keys AS
+        SELECT DISTINCT r.address AS raw, i.region_code AS prior
         FROM yd_records AS r
         LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
         LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
@@ -425,20 +447,40 @@ def _standardise_addresses(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> 
             AND i.own_sex IS NOT DISTINCT FROM s.value
             AND i.scheme = f.id_scheme
         WHERE r.address IS NOT NULL
-    """
-    schema = pa.schema(
-        [
-            ("raw", _TEXT),
-            ("prior", _TEXT),
-            ("county_code", _TEXT),
-            ("prefecture_code", _TEXT),
-            ("province_code", _TEXT),
-            ("detail", _TEXT),
-            ("flags", _FLAGS),
-        ]
+        """
     )
-
-    return _map_distinct(con, "yd_std_addresses", query, schema, _convert_address)
+    with_prior = pa.schema([("raw", _TEXT), ("prior", _TEXT), *parsed])
+    _map_distinct(
+        con,
+        "yd_std_address_priors",
+        """
+        SELECT k.raw, k.prior FROM yd_std_address_keys AS k
+        JOIN yd_std_address_texts AS t USING (raw)
+        WHERE k.prior IS NOT NULL AND list_contains(t.flags, 'address_ambiguous')
+        """,
+        with_prior,
+        _convert_address_with_prior,
+    )
+    columns = ", ".join(
+        f"CASE WHEN p.raw IS NULL THEN t.{name} ELSE p.{name} END AS {name}"
+        for name in parsed.names
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE yd_std_addresses AS
+        SELECT k.raw, k.prior, {columns}
+        FROM yd_std_address_keys AS k
+        JOIN yd_std_address_texts AS t USING (raw)
+        LEFT JOIN yd_std_address_priors AS p USING (raw, prior)
+        """
+    )
+    for table in (
+        "yd_std_address_keys",
+        "yd_std_address_texts",
+        "yd_std_address_priors",
+    ):
+        con.execute(f"DROP TABLE {table}")
+    return count_rows(con, "yd_std_addresses")
 
 
 def _convert_date(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -495,11 +537,14 @@ def _convert_phone(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _convert_address(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    # The prior only breaks ties between regions sharing a name: parse each address
-    # once, and again with the record's prior only when the name was ambiguous.
-    parsed = _parse_address_alone(row[0])
-    if row[1] is not None and "address_ambiguous" in parsed.flags:
-        parsed = parse_address(row[0], prior_region=row[1])
+    return _address_values(parse_address(row[0]))
+
+
+def _convert_address_with_prior(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return _address_values(parse_address(row[0], prior_region=row[1]))
+
+
+def _address_values(parsed: AddressRegion) -> tuple[Any, ...]:
     return (
         parsed.county_code,
         parsed.prefecture_code,
@@ -507,11 +552,6 @@ def _convert_address(row: tuple[Any, ...]) -> tuple[Any, ...]:
         _blank(parsed.detail),
         list(parsed.flags),
     )
-
-
-@functools.lru_cache(maxsize=1 << 19)
-def _parse_address_alone(text: str) -> AddressRegion:
-    return parse_address(text)
 
 
 def _convert_sex(row: tuple[Any, ...]) -> tuple[Any, ...]:

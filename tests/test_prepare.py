@@ -155,3 +155,29 @@ def test_unknown_id_scheme_is_a_project_problem(write_project) -> None:
 
     with pytest.raises(ProjectError, match="unknown id_scheme 'ssn'"):
         load_project(path)
+
+
+def test_a_shared_district_name_is_settled_by_each_records_own_id(
+    write_project, tmp_path: Path
+) -> None:
+    # 朝阳区 is a district of Beijing and of Changchun: the same text settles on each
+    # record's own ID region, and stays ambiguous for a record without an ID.
+    text = HEADER + "\n".join(
+        [
+            "1,张伟,110105198503070027,女,,,,朝阳区建国路88号",
+            "2,李娜,220104198503070026,女,,,,朝阳区建国路88号",
+            "3,王芳,,女,,,,朝阳区建国路88号",
+        ]
+    )
+    project = load_project(write_project(text + "\n", fields=FIELDS))
+    with Store(tmp_path / "ambiguous.duckdb") as store:
+        load_into_store(project, store)
+        standardise_store(store, reference_date=dt.date(2026, 11, 30))
+        counties = {
+            record_id: _person(store, record_id)["address_county"]
+            for record_id in ("1", "2", "3")
+        }
+        assert "address_ambiguous" in _flags(store, "3")
+        assert "address_ambiguous" not in _flags(store, "1")
+
+    assert counties == {"1": "110105", "2": "220104", "3": None}
