@@ -93,6 +93,10 @@ def make_linker(
     return Linker(db_api.register(table), settings, log_level=None)
 
 
+U_PAIRS = 2e6
+"""Random pairs u is estimated from."""
+
+
 def train(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -115,7 +119,12 @@ def train(
     """
     started = time.perf_counter()
     linker = make_linker(con, settings_dict(comparisons), table=table)
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    # Some levels are rare among non-matches (two numbers of another scheme, say),
+    # so splink's early stop by level counts never comes and it would take the
+    # sample in ten chunks for nothing: one chunk reads the same pairs faster.
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=U_PAIRS, seed=seed, num_chunks=1, min_count_per_level=None
+    )
     if label_column is not None:
         linker.training.estimate_m_from_label_column(label_column)
         linker.training.estimate_probability_two_random_records_match(
