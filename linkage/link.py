@@ -8,7 +8,9 @@ certificate's child above all, are linked through their family in
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +24,9 @@ from linkage.schema import PERSON_FIELDS
 from linkage.store import count_rows
 
 logger = logging.getLogger(__name__)
+
+SCORE_INPUT = "yd_score_input"
+"""The view splink scores from: only the columns of ``yd_link_input`` the model uses."""
 
 FAMILY_UNIQUE_PROBABILITY = 0.99
 """A child found through its mother's household, the only one born that day with
@@ -228,21 +233,30 @@ def score_pairs(
             {"blocking_rule": r.sql, "sql_dialect": "duckdb"} for r in extra_rules
         ]
         settings = {**settings, "blocking_rules_to_generate_predictions": rules}
-    linker = make_linker(con, settings)
-    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    # Splink copies its whole input table once for blocking and once for
+    # scoring; a view of the columns it reads makes both copies half as wide.
+    columns = ", ".join(scoring_columns(con, settings))
     con.execute(
-        f"""
-        CREATE OR REPLACE TABLE yd_pairs AS
-        SELECT
-            unique_id_l,
-            unique_id_r,
-            match_weight,
-            match_probability,
-            'model' AS evidence
-        FROM {predictions.physical_name}
-        """
+        f"CREATE OR REPLACE VIEW {SCORE_INPUT} AS SELECT {columns} FROM {LINK_INPUT}"
     )
-    predictions.drop_table_from_database_and_remove_from_cache()
+    try:
+        linker = make_linker(con, settings, table=SCORE_INPUT)
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE yd_pairs AS
+            SELECT
+                unique_id_l,
+                unique_id_r,
+                match_weight,
+                match_probability,
+                'model' AS evidence
+            FROM {predictions.physical_name}
+            """
+        )
+        predictions.drop_table_from_database_and_remove_from_cache()
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS {SCORE_INPUT}")
     family = family_pairs(con)
     count = count_rows(con, "yd_pairs")
     logger.info(
@@ -253,6 +267,27 @@ def score_pairs(
         time.perf_counter() - started,
     )
     return count
+
+
+def scoring_columns(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, Any]
+) -> list[str]:
+    """The columns of ``yd_link_input`` that splink settings read, in table order.
+
+    A column counts as read when its name appears as a whole word in the settings,
+    bare (blocking rules, retained columns, term frequencies) or with splink's
+    ``_l``/``_r`` suffix (comparison levels). A word that only looks like a column
+    (in a chart label, say) keeps a column splink does not need, which costs a
+    little width and nothing else; a column missed would fail the scoring loudly.
+    """
+    text = json.dumps(settings, ensure_ascii=False)
+    names = [row[0] for row in con.execute(f"DESCRIBE {LINK_INPUT}").fetchall()]
+    unique_id = str(settings.get("unique_id_column_name", "unique_id"))
+    return [
+        name
+        for name in names
+        if name == unique_id or re.search(rf"\b{re.escape(name)}(_l|_r)?\b", text)
+    ]
 
 
 def family_pairs(con: duckdb.DuckDBPyConnection) -> int:
