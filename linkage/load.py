@@ -117,11 +117,12 @@ def load_source(source: SourceSettings, store: Store) -> LoadSummary:
 
 
 def _copy_rows(extract: Extract, con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    layout = _Layout(extract)
     records = rejected = 0
-    for batch, rejects in _batches(extract):
+    for batch, rejects in _batches(extract, layout):
         if batch.num_rows:
-            con.register("yd_load_batch", batch)
-            con.execute("INSERT INTO yd_records SELECT * FROM yd_load_batch")
+            con.register("yd_load_batch", layout.with_record_fields(batch))
+            con.execute(layout.insert_sql, [layout.source])
             con.unregister("yd_load_batch")
         if rejects:
             con.executemany(
@@ -136,12 +137,17 @@ def _copy_rows(extract: Extract, con: duckdb.DuckDBPyConnection) -> tuple[int, i
     return records, rejected
 
 
-def _batches(extract: Extract) -> Iterator[tuple[pa.Table, list[Reject]]]:
-    """Group rows into Arrow tables of canonical fields, and the rejects met."""
+def _batches(
+    extract: Extract, layout: _Layout
+) -> Iterator[tuple[pa.Table, list[Reject]]]:
+    """Group rows into text tables (see :meth:`_Layout.text_table`), and the rejects."""
     if extract.table is not None:
-        yield from _table_batches(extract, extract.table)
+        # Batches of the size the line parser makes: the store writes them faster
+        # than one large insert, whose row groups it rewrites when checkpointing.
+        table, met = _table_batch(extract, layout, extract.table)
+        for start in range(0, max(table.num_rows, 1), _CHUNK):
+            yield table.slice(start, _CHUNK), met if start == 0 else []
         return
-    layout = _Layout(extract)
     seen: dict[str, int] = {}
     kept: list[Row] = []
     rejects: list[Reject] = []
@@ -155,82 +161,113 @@ def _batches(extract: Extract) -> Iterator[tuple[pa.Table, list[Reject]]]:
             else:
                 kept.append(item)
         if len(kept) >= _CHUNK:
-            yield layout.to_arrow(kept), rejects
+            yield layout.text_table(kept), rejects
             kept, rejects = [], []
-    yield layout.to_arrow(kept), rejects
+    yield layout.text_table(kept), rejects
 
 
-def _table_batches(
-    extract: Extract, table: pa.Table
-) -> Iterator[tuple[pa.Table, list[Reject]]]:
-    """The fast path: rows already parsed into an Arrow table of text columns."""
-    layout = _Layout(extract)
+def _table_batch(
+    extract: Extract, layout: _Layout, table: pa.Table
+) -> tuple[pa.Table, list[Reject]]:
+    """The fast path: rows already parsed into an Arrow table of text columns.
+
+    The record ids are checked all at once; only when some are missing or repeated
+    is each row looked at, in file order, as the line parser would.
+    """
     rejects = [item for item in extract.rows if isinstance(item, Reject)]
+    table = table.rename_columns([*layout.names, "row_number"])
+    if _plain_and_unique(table[layout.id_position]):
+        return table, rejects
+    ids = [value.strip() for value in table[layout.id_position].to_pylist()]
     numbers = table["row_number"].to_pylist()
-    header = extract.header
+    # Built from the end, each id keeps the row number of its first appearance.
+    first = dict(zip(reversed(ids), reversed(numbers), strict=True))
+    if len(first) == len(ids) and "" not in first:
+        return table, rejects
     keep: list[bool] = []
     seen: dict[str, int] = {}
-    for index, value in enumerate(table[layout.id_position].to_pylist()):
-        row = Row(numbers[index], [value])
-        reject = _check_identity(row, 0, seen, extract.source)
+    for index, number in enumerate(numbers):
+        reject = _check_identity(Row(number, [ids[index]]), 0, seen, extract.source)
         if reject is not None:
-            values = [str(table[name][index].as_py()) for name in header]
+            values = [str(table[name][index].as_py()) for name in layout.names]
             rejects.append(replace(reject, raw=",".join(values)))
         keep.append(reject is None)
-    kept = table.filter(pa.array(keep, pa.bool_()))
-    for start in range(0, max(kept.num_rows, 1), _CHUNK):
-        batch = layout.from_table(kept.slice(start, _CHUNK))
-        yield batch, rejects if start == 0 else []
+    return table.filter(pa.array(keep, pa.bool_())), rejects
+
+
+_PLAIN_ID = r"(?s)^[!-~](.*[!-~])?$"
+"""Ids that begin and end with a visible ASCII character: nothing for ``str.strip``
+or Arrow's trim to take off, and never empty."""
+
+
+def _plain_and_unique(ids: pa.ChunkedArray) -> bool:
+    """Whether no record id needs trimming, is missing or repeats, found in C."""
+    if not pc.all(pc.match_substring_regex(ids, _PLAIN_ID)).as_py():
+        return False
+    return bool(pc.count_distinct(ids).as_py() == len(ids))
 
 
 class _Layout:
-    """Where each canonical field sits in a file's rows, and how to tabulate them."""
+    """Where each canonical field sits in a file's rows, and how to insert them."""
 
     def __init__(self, extract: Extract) -> None:
         positions = {name: i for i, name in enumerate(extract.header)}
         fields = extract.source.fields
         self.source = extract.source.name
-        self.width = len(extract.header)
+        self.names = [f"c{i}" for i in range(len(extract.header))]
         self.mapped = {field: positions[column] for field, column in fields.items()}
         self.id_position = self.mapped["record_id"]
         used = set(self.mapped.values())
         self.extra = [(name, i) for name, i in positions.items() if i not in used]
+        self.insert_sql = self._insert_sql()
 
-    def to_arrow(self, rows: list[Row]) -> pa.Table:
-        """Parsed rows as a ``yd_records`` batch, by way of a text table."""
-        columns = list(zip(*(row.values for row in rows), strict=True)) or [
-            () for _ in range(self.width)
+    def _insert_sql(self) -> str:
+        """The INSERT that maps a text table's columns onto ``yd_records``.
+
+        Column names are the positional ``c0``, ``c1``... and the store's own field
+        names, never a file's header, so the statement holds no user value. Empty
+        cells become nulls.
+        """
+        fields = [field for field in RECORD_FIELDS if field in self.mapped]
+        targets = ["source", "record_id", "row_number", *fields, "extra"]
+        values = [
+            "?",
+            "record_id",
+            "row_number",
+            *(f"NULLIF(c{self.mapped[field]}, '')" for field in fields),
+            "extra",
         ]
-        table = pa.table(
+        return (
+            f"INSERT INTO yd_records ({', '.join(targets)}) "
+            f"SELECT {', '.join(values)} FROM yd_load_batch"
+        )
+
+    def text_table(self, rows: list[Row]) -> pa.Table:
+        """Parsed rows as a text table: ``c0``, ``c1``... in file order, row_number."""
+        columns = list(zip(*(row.values for row in rows), strict=True)) or [
+            () for _ in self.names
+        ]
+        return pa.table(
             {
-                **{f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(columns)},
+                **{
+                    name: pa.array(column, pa.string())
+                    for name, column in zip(self.names, columns, strict=True)
+                },
                 "row_number": pa.array([row.number for row in rows], pa.int64()),
             }
         )
-        return self.from_table(table)
 
-    def from_table(self, table: pa.Table) -> pa.Table:
-        """A text table (file columns in order, then ``row_number``) as a batch.
+    def with_record_fields(self, table: pa.Table) -> pa.Table:
+        """A text table with the trimmed ``record_id`` and the ``extra`` JSON added.
 
-        Text columns become canonical fields, empty cells nulls, and unmapped columns
-        one JSON object per row.
+        Unmapped columns become one JSON object per row, kept as raw attributes.
         """
-        count = table.num_rows
-        arrays: dict[str, pa.Array] = {
-            "source": pa.array([self.source] * count, pa.string()),
-            "record_id": pc.utf8_trim_whitespace(table[self.id_position]),
-            "row_number": table["row_number"],
-        }
-        for field in RECORD_FIELDS:
-            position = self.mapped.get(field)
-            arrays[field] = (
-                _nullify_empty(table[position])
-                if position is not None
-                else pa.nulls(count, pa.string())
-            )
         extra = {i: table[i].to_pylist() for _, i in self.extra}
-        arrays["extra"] = pa.array(self._extras(extra, count), pa.string())
-        return pa.table(arrays)
+        return table.append_column(
+            "record_id", pc.utf8_trim_whitespace(table[self.id_position])
+        ).append_column(
+            "extra", pa.array(self._extras(extra, table.num_rows), pa.string())
+        )
 
     def _extras(
         self, columns: Mapping[int, Sequence[str]], count: int
@@ -244,10 +281,6 @@ class _Layout:
             kept = {name: value for (name, _), value in pairs if value != ""}
             extras.append(json.dumps(kept, ensure_ascii=False) if kept else None)
         return extras
-
-
-def _nullify_empty(array: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
 def _check_identity(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -105,7 +106,9 @@ def decode(data: bytes, declared: str, path: str) -> tuple[str, str]:
         SourceError: Naming the row of the first byte that does not decode.
     """
     if declared == "auto":
-        declared = _detect(data, path)
+        declared, text = _detect(data, path)
+        if text is not None:
+            return text, declared
     if declared == "gb18030" and _looks_like_utf8(data):
         raise SourceError(
             path,
@@ -126,17 +129,16 @@ def decode(data: bytes, declared: str, path: str) -> tuple[str, str]:
         ) from error
 
 
-def _detect(data: bytes, path: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+def _detect(data: bytes, path: str) -> tuple[str, str | None]:
+    """The encoding of a file's bytes, and their text when detecting decoded it all."""
+    if data.startswith(_BOM):
+        return "utf-8-sig", None
     try:
-        data.decode("utf-8")
+        return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    else:
-        return "utf-8"
     try:
-        data.decode("gb18030")
+        return "gb18030", data.decode("gb18030")
     except UnicodeDecodeError as error:
         row = data.count(b"\n", 0, error.start) + 1
         raise SourceError(
@@ -145,11 +147,10 @@ def _detect(data: bytes, path: str) -> str:
             row=row,
             fix="export it again as UTF-8 or GB18030",
         ) from error
-    return "gb18030"
 
 
 def _looks_like_utf8(data: bytes) -> bool:
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(_BOM):
         return True
     if data.isascii():
         return False
@@ -164,17 +165,19 @@ def _open_csv(source: SourceSettings) -> Extract:
     path = str(source.path)
     data = source.path.read_bytes()
     text, encoding = decode(data, source.encoding, path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = text.split("\n")
-    header = _parse_header(lines[0].rstrip("\r"), source)
-    if not any(line.strip() for line in lines[1:]):
+    # Whole-file splits and copies cost seconds on a large extract: look, don't cut.
+    # A second BOM is no line break, quote or blank, so only the header skips it.
+    first_break = text.find("\n")
+    data_start = len(text) if first_break < 0 else first_break + 1
+    header_start = 1 if text.startswith("\ufeff") else 0
+    header = _parse_header(text[header_start:data_start].rstrip("\r\n"), source)
+    if _HAS_DATA.search(text, data_start) is None:
         # A registry with nothing to report this month is possible; say so.
         logger.warning("%s has a header but no data rows", path)
     sha = hashlib.sha256(data).hexdigest()
-    if '"' not in text and len(lines) > _FAST_FROM_LINES:
-        blank = {i + 1 for i, line in enumerate(lines) if not line.strip()}
-        table, rejects = _read_unquoted(text, header, source, blank)
+    if '"' not in text and text.count("\n") + 1 > _FAST_FROM_LINES:
+        body = _utf8_body(data) if encoding in _UTF8 else text.encode("utf-8")
+        table, rejects = _read_unquoted(body, header, source, _blank_lines(text))
         return Extract(
             source=source,
             header=header,
@@ -183,7 +186,7 @@ def _open_csv(source: SourceSettings) -> Extract:
             rows=iter(rejects),
             table=table,
         )
-    rows = _csv_rows(lines, header, source)
+    rows = _csv_rows(text.split("\n"), header, source)
     return Extract(
         source=source, header=header, encoding=encoding, sha256=sha, rows=rows
     )
@@ -192,15 +195,46 @@ def _open_csv(source: SourceSettings) -> Extract:
 _FAST_FROM_LINES = 10_000
 """Files at least this long and free of quotes are parsed by Arrow's C++ reader."""
 
+_BOM = b"\xef\xbb\xbf"
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})
+
+_HAS_DATA = re.compile(r"\S")
+"""Any character that makes a line more than blank (``str.strip`` whitespace)."""
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*(?=\n|\Z)")
+"""A line break followed by a line that ``str.strip`` would leave empty."""
+
+
+def _utf8_body(data: bytes) -> bytes:
+    """A UTF-8 file's bytes as its decoded text would encode them: without BOMs.
+
+    Decoding drops one BOM and reading drops one more, so up to two go here too.
+    """
+    for _ in range(2):
+        data = data.removeprefix(_BOM)
+    return data
+
+
+def _blank_lines(text: str) -> set[int]:
+    """Line numbers of the lines holding nothing but whitespace."""
+    blank: set[int] = set()
+    number, counted = 1, 0
+    for match in _BLANK_LINE.finditer(text):
+        number += text.count("\n", counted, match.start()) + 1
+        counted = match.start() + 1
+        blank.add(number)
+    return blank
+
 
 def _read_unquoted(
-    text: str, header: list[str], source: SourceSettings, blank: set[int]
+    body: bytes, header: list[str], source: SourceSettings, blank: set[int]
 ) -> tuple[pa.Table, list[Reject]]:
     """Parse a file with no quote characters at all, with Arrow's CSV reader.
 
     Without quotes every line is one row, so the result is the same as the line
     parser's: a line with the wrong number of fields is rejected with its line number,
-    blank lines are not records, and every value stays text.
+    blank lines are not records, and every value stays text. ``body`` is the file's
+    text encoded as UTF-8.
     """
     import pyarrow.csv as arrow_csv
 
@@ -218,7 +252,7 @@ def _read_unquoted(
 
     names = [f"c{i}" for i in range(len(header))]
     table = arrow_csv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        pa.BufferReader(body),
         read_options=arrow_csv.ReadOptions(
             use_threads=False, skip_rows=1, column_names=names
         ),
@@ -233,23 +267,21 @@ def _read_unquoted(
             strings_can_be_null=False,
         ),
     )
-    table = table.append_column(
-        "row_number",
-        pa.array(_line_numbers(table.num_rows, skipped), pa.int64()),
-    )
+    table = table.append_column("row_number", _line_numbers(table.num_rows, skipped))
     keep = pc.invert(pc.is_in(table["row_number"], pa.array(sorted(blank), pa.int64())))
     return table.filter(keep).rename_columns([*header, "row_number"]), rejects
 
 
-def _line_numbers(count: int, skipped: set[int]) -> list[int]:
-    """Line numbers of Arrow's rows, given the lines its row handler took out."""
-    numbers: list[int] = []
-    line = 2
-    while len(numbers) < count:
-        if line not in skipped:
-            numbers.append(line)
-        line += 1
-    return numbers
+def _line_numbers(count: int, skipped: set[int]) -> pa.Array:
+    """Line numbers of Arrow's rows, given the lines its row handler took out.
+
+    The data starts on line 2; of the first ``count + len(skipped)`` lines from there,
+    at most ``len(skipped)`` were taken out, so the first ``count`` left are the rows'.
+    """
+    lines = np.arange(2, 2 + count + len(skipped), dtype=np.int64)
+    if skipped:
+        lines = lines[~np.isin(lines, np.fromiter(skipped, np.int64, len(skipped)))]
+    return pa.array(lines[:count], pa.int64())
 
 
 def _parse_header(line: str, source: SourceSettings) -> list[str]:

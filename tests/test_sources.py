@@ -251,3 +251,37 @@ def test_a_source_dropped_from_the_project_leaves_the_store(
         sources = store.rows("SELECT DISTINCT source FROM yd_records")
         files = store.rows("SELECT source FROM yd_files")
     assert sources == files == [("hukou",)]
+
+
+def test_padded_ids_and_odd_blank_lines_read_the_same_on_both_paths(
+    write_project, tmp_path: Path, monkeypatch
+) -> None:
+    import linkage.sources as sources
+
+    lines = [f"{i},名{i},{i:018d}" for i in range(1, 20)]
+    lines[3] = " 2,padded repeat,4"
+    lines[6] = "\u30007,ideographic space,7"
+    lines[8] = "\x1c,control only,9"
+    lines[10] = "\u3000"
+    lines[12] = "\t"
+    body = ("\ufeff" + HEADER + "\r\n".join(lines)).encode()
+    project = load_project(write_project(b"\xef\xbb\xbf" + body))
+
+    Rows = list[tuple[object, ...]]
+
+    def load(threshold: int) -> tuple[Rows, Rows]:
+        monkeypatch.setattr(sources, "_FAST_FROM_LINES", threshold)
+        with Store(tmp_path / f"store{threshold}.duckdb") as store:
+            load_into_store(project, store)
+            records = store.rows("SELECT * FROM yd_records ORDER BY row_number")
+            rejects = store.rows("SELECT * FROM yd_rejects ORDER BY row_number")
+        return records, rejects
+
+    fast, slow = load(0), load(10**9)
+
+    assert fast == slow
+    assert [(row[2], row[4]) for row in fast[1]] == [
+        (5, "record id already used in row 3"),
+        (10, "no record id"),
+    ]
+    assert {row[1] for row in fast[0]} >= {"7", "1"}
