@@ -8,9 +8,7 @@ certificate's child above all, are linked through their family in
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 import duckdb
 
 from blocking.rules import COMMON_NAME_CAP, BlockingRule
-from linkage.model import LINK_INPUT, make_linker
+from linkage.model import LINK_INPUT, columns_read, make_linker
 from linkage.project import FieldComparison, SourceSettings
 from linkage.schema import PERSON_FIELDS
 from linkage.store import count_rows
@@ -274,20 +272,9 @@ def scoring_columns(
 ) -> list[str]:
     """The columns of ``yd_link_input`` that splink settings read, in table order.
 
-    A column counts as read when its name appears as a whole word in the settings,
-    bare (blocking rules, retained columns, term frequencies) or with splink's
-    ``_l``/``_r`` suffix (comparison levels). A word that only looks like a column
-    (in a chart label, say) keeps a column splink does not need, which costs a
-    little width and nothing else; a column missed would fail the scoring loudly.
+    See :func:`linkage.model.columns_read`.
     """
-    text = json.dumps(settings, ensure_ascii=False)
-    names = [row[0] for row in con.execute(f"DESCRIBE {LINK_INPUT}").fetchall()]
-    unique_id = str(settings.get("unique_id_column_name", "unique_id"))
-    return [
-        name
-        for name in names
-        if name == unique_id or re.search(rf"\b{re.escape(name)}(_l|_r)?\b", text)
-    ]
+    return columns_read(con, LINK_INPUT, settings)
 
 
 def family_pairs(con: duckdb.DuckDBPyConnection) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,10 @@ def make_linker(
     return Linker(db_api.register(table), settings, log_level=None)
 
 
+TRAIN_INPUT = "yd_train_input"
+"""The view training reads: the link input narrowed to the columns the model uses.
+It stays in the store, so that the linker :func:`train` returns can still be used."""
+
 U_PAIRS = 2e6
 """Random pairs u is estimated from."""
 
@@ -118,7 +123,16 @@ def train(
         A linker holding the trained parameters.
     """
     started = time.perf_counter()
-    linker = make_linker(con, settings_dict(comparisons), table=table)
+    settings = settings_dict(comparisons)
+    # As for scoring: splink copies its input while sampling and for each EM rule, so
+    # it reads a view of the columns the settings, the rules and the labels use.
+    rules = [rule.sql for rule in TRAINING_RULES] + [DETERMINISTIC_RULE]
+    columns = columns_read(con, table, settings, *rules, label_column or "")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {TRAIN_INPUT} AS "
+        f"SELECT {', '.join(columns)} FROM {table}"
+    )
+    linker = make_linker(con, settings, table=TRAIN_INPUT)
     # Some levels are rare among non-matches (two numbers of another scheme, say),
     # so splink's early stop by level counts never comes and it would take the
     # sample in ten chunks for nothing: one chunk reads the same pairs faster.
@@ -155,6 +169,33 @@ def train(
     )
     logger.info("trained the person model in %.1f s", time.perf_counter() - started)
     return linker
+
+
+def columns_read(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    settings: dict[str, Any],
+    *sql: str,
+) -> list[str]:
+    """The columns of ``table`` that splink settings (and further SQL) read.
+
+    A column counts as read when its name appears as a whole word in the settings or
+    the SQL, bare (blocking rules, retained columns, term frequencies) or with
+    splink's ``_l``/``_r`` suffix (comparison levels). A word that only looks like a
+    column (in a chart label, say) keeps a column splink does not need, which costs
+    a little width and nothing else; a column missed would fail loudly.
+
+    Returns:
+        The columns, in the table's order.
+    """
+    text = json.dumps(settings, ensure_ascii=False) + "\n" + "\n".join(sql)
+    names = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    unique_id = str(settings.get("unique_id_column_name", "unique_id"))
+    return [
+        name
+        for name in names
+        if name == unique_id or re.search(rf"\b{re.escape(name)}(_l|_r)?\b", text)
+    ]
 
 
 def _finds_pairs(con: duckdb.DuckDBPyConnection, table: str, rule: str) -> bool:
