@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from linkage.errors import YidangError
 from linkage.regions import issued_codes
 from linkage.standardise.addresses import AddressRegion, parse_address
 from linkage.standardise.dates import parse_date, plain_date_sql
@@ -247,7 +248,19 @@ def convert_rows(
         return pool.map(convert, rows, chunksize=chunk)
 
 
+WORKERS_VARIABLE = "YIDANG_WORKERS"
+"""Environment variable that caps the worker processes; 1 keeps every step here."""
+
+
 def _usable_cores() -> int:
+    setting = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if setting:
+        if not setting.isdigit() or int(setting) < 1:
+            raise YidangError(
+                f"{WORKERS_VARIABLE}={setting!r} is not a number of processes "
+                "(use a whole number from 1; 1 standardises in this process only)"
+            )
+        return int(setting)
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from evaluation.synth import generate
 from linkage import prepare
+from linkage.errors import YidangError
 from linkage.load import load_project as load_into_store
 from linkage.prepare import standardise_store
 from linkage.project import load_project
@@ -293,3 +294,13 @@ def test_convert_rows_keeps_the_order_of_the_rows(
     rows = [(str(n),) for n in range(50)]
     converted = prepare.convert_rows(rows, _reverse, workers=2)
     assert converted == [(str(n)[::-1],) for n in range(50)]
+
+
+def test_the_workers_variable_caps_the_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(prepare.WORKERS_VARIABLE, "1")
+    assert prepare._usable_cores() == 1
+    monkeypatch.setenv(prepare.WORKERS_VARIABLE, "two")
+    with pytest.raises(YidangError, match="YIDANG_WORKERS='two'"):
+        prepare._usable_cores()
