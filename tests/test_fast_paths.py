@@ -28,7 +28,6 @@ from linkage.regions import issued_codes
 from linkage.standardise.dates import parse_date, plain_date_sql
 from linkage.standardise.ids import (
     check_character,
-    standardise_id,
     valid_resident_id_sql,
 )
 from linkage.standardise.phones import (
@@ -153,19 +152,8 @@ _ID_SCHEMA = pa.schema(
 
 
 def _python_id(raw: str, born: dt.date | None, sex: str | None) -> tuple[Any, ...]:
-    number = standardise_id(raw, birth_date=born, sex=sex)
-    return (
-        number.cleaned,
-        number.id_class.value,
-        number.key,
-        number.birth_date,
-        number.sex,
-        number.region_code,
-        list(number.repair_candidates),
-        number.repaired,
-        number.masked_pattern,
-        list(number.flags),
-    )
+    """What the Python path stores for a resident-scheme value."""
+    return prepare._convert_id((raw, born, sex, "resident"))
 
 
 _REGIONS = sorted(issued_codes())

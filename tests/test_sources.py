@@ -9,9 +9,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from linkage import sources
 from linkage.errors import ProjectError
 from linkage.load import load_project as load_into_store
-from linkage.project import load_project
+from linkage.project import Project, load_project
 from linkage.sources import Reject, Row, cell_text, open_extract
 from linkage.store import Store
 
@@ -199,11 +200,28 @@ def test_unmapped_columns_are_kept_as_extra(write_project, tmp_path: Path) -> No
     assert extra == '{"民族": "汉族"}'
 
 
+Rows = list[tuple[object, ...]]
+
+
+def _load_both_ways(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[tuple[Rows, Rows], tuple[Rows, Rows]]:
+    """(records, rejects) read by the Arrow path, then by the line parser."""
+
+    def load(threshold: int) -> tuple[Rows, Rows]:
+        monkeypatch.setattr(sources, "_FAST_FROM_LINES", threshold)
+        with Store(tmp_path / f"store{threshold}.duckdb") as store:
+            load_into_store(project, store)
+            records = store.rows("SELECT * FROM yd_records ORDER BY row_number")
+            rejects = store.rows("SELECT * FROM yd_rejects ORDER BY row_number")
+        return records, rejects
+
+    return load(0), load(10**9)
+
+
 def test_long_unquoted_files_read_the_same_as_the_line_parser(
     write_project, tmp_path: Path, monkeypatch
 ) -> None:
-    import linkage.sources as sources
-
     lines = [f"{i},名{i},{i:018d}" for i in range(1, 30)]
     lines[5] = "6,too,many,fields"
     lines[9] = ""
@@ -214,17 +232,7 @@ def test_long_unquoted_files_read_the_same_as_the_line_parser(
     path = write_project(body)
     project = load_project(path)
 
-    Rows = list[tuple[object, ...]]
-
-    def load(threshold: int) -> tuple[Rows, Rows]:
-        monkeypatch.setattr(sources, "_FAST_FROM_LINES", threshold)
-        with Store(tmp_path / f"store{threshold}.duckdb") as store:
-            load_into_store(project, store)
-            records = store.rows("SELECT * FROM yd_records ORDER BY row_number")
-            rejects = store.rows("SELECT * FROM yd_rejects ORDER BY row_number")
-        return records, rejects
-
-    fast, slow = load(0), load(10**9)
+    fast, slow = _load_both_ways(project, tmp_path, monkeypatch)
 
     assert fast == slow
     assert len(fast[0]) + len(fast[1]) == len(lines) - 1  # the blank line is no row
@@ -256,8 +264,6 @@ def test_a_source_dropped_from_the_project_leaves_the_store(
 def test_padded_ids_and_odd_blank_lines_read_the_same_on_both_paths(
     write_project, tmp_path: Path, monkeypatch
 ) -> None:
-    import linkage.sources as sources
-
     lines = [f"{i},名{i},{i:018d}" for i in range(1, 20)]
     lines[3] = " 2,padded repeat,4"
     lines[6] = "\u30007,ideographic space,7"
@@ -267,17 +273,7 @@ def test_padded_ids_and_odd_blank_lines_read_the_same_on_both_paths(
     body = ("\ufeff" + HEADER + "\r\n".join(lines)).encode()
     project = load_project(write_project(b"\xef\xbb\xbf" + body))
 
-    Rows = list[tuple[object, ...]]
-
-    def load(threshold: int) -> tuple[Rows, Rows]:
-        monkeypatch.setattr(sources, "_FAST_FROM_LINES", threshold)
-        with Store(tmp_path / f"store{threshold}.duckdb") as store:
-            load_into_store(project, store)
-            records = store.rows("SELECT * FROM yd_records ORDER BY row_number")
-            rejects = store.rows("SELECT * FROM yd_rejects ORDER BY row_number")
-        return records, rejects
-
-    fast, slow = load(0), load(10**9)
+    fast, slow = _load_both_ways(project, tmp_path, monkeypatch)
 
     assert fast == slow
     assert [(row[2], row[4]) for row in fast[1]] == [
