@@ -575,23 +575,35 @@ def _blank(value: str) -> str | None:
     return value or None
 
 
+# The numbering sorts only each record's key and row id: sorting whole records
+# costs seconds at a million. The table is left in join order, not sorted by
+# unique_id: every reader that needs an order asks for it.
 _PERSONS_SQL = f"""
 CREATE OR REPLACE TABLE yd_persons AS
-WITH numbered AS (
+WITH numbers AS (
     SELECT
-        row_number() OVER (ORDER BY f.trust, r.source, r.row_number) AS unique_id,
+        r.rowid AS record_rowid,
+        row_number() OVER (ORDER BY f.trust, r.source, r.row_number) AS unique_id
+    FROM yd_records AS r
+    JOIN yd_files AS f USING (source)
+),
+numbered AS (
+    SELECT
+        n.unique_id,
         r.*,
         f.kind AS source_kind,
         f.trust,
         f.id_scheme,
         {_FULL_NAME_SQL} AS full_name
     FROM yd_records AS r
+    JOIN numbers AS n ON n.record_rowid = r.rowid
     JOIN yd_files AS f USING (source)
 ),
 dated AS (
     SELECT
         n.*,
         bd.value AS own_birth_date,
+        bd.flags AS birth_date_flags,
         dd.value AS death_date_value,
         ed.value AS event_date_value,
         sx.value AS own_sex
@@ -661,7 +673,7 @@ SELECT
     d.full_name AS name_raw,
     d.id_number AS id_raw,
     coalesce(nm.flags, []) || coalesce(id.flags, []) || coalesce(ph.flags, [])
-        || coalesce(bd_flags.flags, []) || coalesce(ad.flags, []) AS std_flags
+        || coalesce(d.birth_date_flags, []) || coalesce(ad.flags, []) AS std_flags
 FROM dated AS d
 LEFT JOIN yd_std_names AS nm ON nm.raw = d.full_name
 LEFT JOIN yd_std_ids AS id
@@ -681,8 +693,6 @@ LEFT JOIN yd_std_ids AS fid
     ON fid.raw = d.father_id_number
     AND fid.own_birth_date IS NULL AND fid.own_sex IS NULL
     AND fid.scheme = d.id_scheme
-LEFT JOIN yd_std_dates AS bd_flags ON bd_flags.raw = d.birth_date
-ORDER BY d.unique_id
 """
 
 
