@@ -9,6 +9,7 @@ one SQL join lays the derived columns beside every record. Quality flags go to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import multiprocessing
 import os
@@ -199,16 +200,7 @@ def _map_distinct(
         remaining = f"NOT coalesce({fast.condition}, FALSE)"
 
     rows = con.execute(f"SELECT {keys} FROM yd_std_input WHERE {remaining}").fetchall()
-    columns: list[list[Any]] = [[] for _ in schema.names]
-    for row, values in zip(rows, convert_rows(rows, convert), strict=True):
-        for index, value in enumerate((*row, *values)):
-            columns[index].append(value)
-    arrow = pa.table(
-        {
-            name: pa.array(values, type=schema.field(name).type)
-            for name, values in zip(schema.names, columns, strict=True)
-        }
-    )
+    arrow = convert_rows(rows, convert, schema)
     con.register("yd_std_batch", arrow)
     con.execute(f"INSERT INTO {table} SELECT * FROM yd_std_batch")
     con.unregister("yd_std_batch")
@@ -221,19 +213,25 @@ PARALLEL_MIN_ROWS = 20_000
 
 
 def convert_rows(
-    rows: list[tuple[Any, ...]], convert: Converter, *, workers: int | None = None
-) -> list[tuple[Any, ...]]:
-    """``convert`` applied to every row, on every core when there are many rows.
+    rows: list[tuple[Any, ...]],
+    convert: Converter,
+    schema: pa.Schema,
+    *,
+    workers: int | None = None,
+) -> pa.Table:
+    """Each row followed by what ``convert`` gives for it, as a table of ``schema``.
 
     The conversions are pure Python and hold the interpreter lock, so a thread pool
     would not help; forked worker processes share the loaded tables (regions, pinyin,
     variants) without pickling them, and need no ``__main__`` guard in the caller's
-    script, unlike spawned ones. Where ``fork`` is not available the rows are
-    converted here.
+    script, unlike spawned ones. Each worker returns its rows as Arrow columns, which
+    cross between processes far more cheaply than as Python tuples. Where ``fork`` is
+    not available the rows are converted here.
 
     Args:
         rows: The values to convert, as the step's query returned them.
         convert: A module-level function of one row (the workers import it).
+        schema: The columns of a row and then of its converted values.
         workers: Processes to use; defaults to the cores this process may run on.
     """
     workers = workers or _usable_cores()
@@ -242,10 +240,26 @@ def convert_rows(
         or len(rows) < PARALLEL_MIN_ROWS
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return [convert(row) for row in rows]
-    chunk = -(-len(rows) // (workers * 4))
+        return _convert_chunk(rows, convert, schema)
+    size = -(-len(rows) // (workers * 4))
+    chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
+    job = functools.partial(_convert_chunk, convert=convert, schema=schema)
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(convert, rows, chunksize=chunk)
+        return pa.concat_tables(pool.map(job, chunks, chunksize=1))
+
+
+def _convert_chunk(
+    rows: list[tuple[Any, ...]], convert: Converter, schema: pa.Schema
+) -> pa.Table:
+    records = [(*row, *convert(row)) for row in rows]
+    columns = list(zip(*records, strict=True)) if records else [()] * len(schema)
+    return pa.table(
+        [
+            pa.array(values, type=field.type)
+            for values, field in zip(columns, schema, strict=True)
+        ],
+        schema=schema,
+    )
 
 
 WORKERS_VARIABLE = "YIDANG_WORKERS"
