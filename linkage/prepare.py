@@ -181,25 +181,28 @@ def _map_distinct(
     columns after the query's own (the query's columns are kept as the key). Rows
     that ``fast`` selects are standardised in SQL and never reach ``convert``.
     """
+    # The fast condition is decided once per value here, not again for the rest.
+    condition = "FALSE" if fast is None else f"coalesce({fast.condition}, FALSE)"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE yd_std_input AS "
-        f"SELECT row_number() OVER () AS yd_row, * FROM ({query})"
+        f"SELECT row_number() OVER () AS yd_row, *, {condition} AS yd_fast "
+        f"FROM ({query})"
     )
     con.register("yd_std_empty", schema.empty_table())
     con.execute(f"CREATE OR REPLACE TABLE {table} AS FROM yd_std_empty")
     con.unregister("yd_std_empty")
     keys = ", ".join(
-        column for column in _columns(con, "yd_std_input") if column != "yd_row"
+        column
+        for column in _columns(con, "yd_std_input")
+        if column not in {"yd_row", "yd_fast"}
     )
-    remaining = "TRUE"
     if fast is not None:
         con.execute(
             f"INSERT INTO {table} SELECT {keys}, {', '.join(fast.values)} "
-            f"FROM yd_std_input WHERE {fast.condition}"
+            f"FROM yd_std_input WHERE yd_fast"
         )
-        remaining = f"NOT coalesce({fast.condition}, FALSE)"
 
-    rows = con.execute(f"SELECT {keys} FROM yd_std_input WHERE {remaining}").fetchall()
+    rows = con.execute(f"SELECT {keys} FROM yd_std_input WHERE NOT yd_fast").fetchall()
     arrow = convert_rows(rows, convert, schema)
     con.register("yd_std_batch", arrow)
     con.execute(f"INSERT INTO {table} SELECT * FROM yd_std_batch")
