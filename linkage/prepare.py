@@ -443,9 +443,9 @@ def _standardise_phones(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int
 
 def _standardise_addresses(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
     # The prior region (from the record's ID) only breaks ties between regions that
-    # share a name: each distinct text is parsed once alone, and again with a prior
-    # only where it was ambiguous. yd_std_addresses then holds every (text, prior)
-    # pair the records carry, as the persons table joins it.
+    # share a name: each distinct text is parsed once alone (prior NULL), and again
+    # with a prior only where it was ambiguous and a record carries one. The persons
+    # table takes the row with the record's prior where there is one, else the text's.
     parsed = pa.schema(
         [
             ("county_code", _TEXT),
@@ -463,52 +463,37 @@ def _standardise_addresses(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> 
         alone,
         _convert_address,
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE yd_std_address_keys AS
-        SELECT DISTINCT r.address AS raw, i.region_code AS prior
-        FROM yd_records AS r
-        LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
-        LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
-        JOIN yd_files AS f USING (source)
-        LEFT JOIN yd_std_ids AS i
-            ON i.raw = r.id_number
-            AND i.own_birth_date IS NOT DISTINCT FROM d.value
-            AND i.own_sex IS NOT DISTINCT FROM s.value
-            AND i.scheme = f.id_scheme
-        WHERE r.address IS NOT NULL
-        """
-    )
     with_prior = pa.schema([("raw", _TEXT), ("prior", _TEXT), *parsed])
     _map_distinct(
         con,
         "yd_std_address_priors",
         """
-        SELECT k.raw, k.prior FROM yd_std_address_keys AS k
-        JOIN yd_std_address_texts AS t USING (raw)
-        WHERE k.prior IS NOT NULL AND list_contains(t.flags, 'address_ambiguous')
+        SELECT DISTINCT r.address AS raw, i.region_code AS prior
+        FROM yd_records AS r
+        JOIN yd_std_address_texts AS t
+            ON t.raw = r.address AND list_contains(t.flags, 'address_ambiguous')
+        JOIN yd_files AS f USING (source)
+        LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
+        LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
+        JOIN yd_std_ids AS i
+            ON i.raw = r.id_number
+            AND i.own_birth_date IS NOT DISTINCT FROM d.value
+            AND i.own_sex IS NOT DISTINCT FROM s.value
+            AND i.scheme = f.id_scheme
+        WHERE i.region_code IS NOT NULL
         """,
         with_prior,
         _convert_address_with_prior,
     )
-    columns = ", ".join(
-        f"CASE WHEN p.raw IS NULL THEN t.{name} ELSE p.{name} END AS {name}"
-        for name in parsed.names
-    )
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TABLE yd_std_addresses AS
-        SELECT k.raw, k.prior, {columns}
-        FROM yd_std_address_keys AS k
-        JOIN yd_std_address_texts AS t USING (raw)
-        LEFT JOIN yd_std_address_priors AS p USING (raw, prior)
+        SELECT raw, NULL::VARCHAR AS prior, * EXCLUDE (raw) FROM yd_std_address_texts
+        UNION ALL
+        FROM yd_std_address_priors
         """
     )
-    for table in (
-        "yd_std_address_keys",
-        "yd_std_address_texts",
-        "yd_std_address_priors",
-    ):
+    for table in ("yd_std_address_texts", "yd_std_address_priors"):
         con.execute(f"DROP TABLE {table}")
     return count_rows(con, "yd_std_addresses")
 
@@ -592,6 +577,9 @@ def _blank(value: str) -> str | None:
     return value or None
 
 
+# An address parsed with the record's prior region where there is one, else alone.
+_ADDRESS_SQL = "CASE WHEN ap.raw IS NULL THEN ad.{column} ELSE ap.{column} END"
+
 # The numbering sorts only each record's key and row id: sorting whole records
 # costs seconds at a million. The table is left in join order, not sorted by
 # unique_id: every reader that needs an order asks for it.
@@ -671,13 +659,16 @@ SELECT
     d.death_date_value AS death_date,
     d.event_date_value AS event_date,
     ph.key AS phone_key,
-    ad.county_code AS address_county,
-    ad.prefecture_code AS address_prefecture,
-    ad.province_code AS address_province,
-    ad.detail AS address_detail,
+    {_ADDRESS_SQL.format(column="county_code")} AS address_county,
+    {_ADDRESS_SQL.format(column="prefecture_code")} AS address_prefecture,
+    {_ADDRESS_SQL.format(column="province_code")} AS address_province,
+    {_ADDRESS_SQL.format(column="detail")} AS address_detail,
     d.address AS address_raw,
-    coalesce(ad.county_code, nullif(trim(d.region_code), ''), id.region_code)
-        AS region_code,
+    coalesce(
+        {_ADDRESS_SQL.format(column="county_code")},
+        nullif(trim(d.region_code), ''),
+        id.region_code
+    ) AS region_code,
     nullif(d.household_id, '') AS household_id,
     d.relation_to_head,
     d.enrolled_region,
@@ -690,7 +681,8 @@ SELECT
     d.full_name AS name_raw,
     d.id_number AS id_raw,
     coalesce(nm.flags, []) || coalesce(id.flags, []) || coalesce(ph.flags, [])
-        || coalesce(d.birth_date_flags, []) || coalesce(ad.flags, []) AS std_flags
+        || coalesce(d.birth_date_flags, [])
+        || coalesce({_ADDRESS_SQL.format(column="flags")}, []) AS std_flags
 FROM dated AS d
 LEFT JOIN yd_std_names AS nm ON nm.raw = d.full_name
 LEFT JOIN yd_std_ids AS id
@@ -699,8 +691,8 @@ LEFT JOIN yd_std_ids AS id
     AND id.own_sex IS NOT DISTINCT FROM d.own_sex
     AND id.scheme = d.id_scheme
 LEFT JOIN yd_std_phones AS ph ON ph.raw = d.phone
-LEFT JOIN yd_std_addresses AS ad
-    ON ad.raw = d.address AND ad.prior IS NOT DISTINCT FROM id.region_code
+LEFT JOIN yd_std_addresses AS ad ON ad.raw = d.address AND ad.prior IS NULL
+LEFT JOIN yd_std_addresses AS ap ON ap.raw = d.address AND ap.prior = id.region_code
 LEFT JOIN yd_std_names AS mnm ON mnm.raw = d.mother_name
 LEFT JOIN yd_std_ids AS mid
     ON mid.raw = d.mother_id_number
