@@ -9,6 +9,7 @@ one SQL join lays the derived columns beside every record. Quality flags go to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import multiprocessing
 import os
@@ -180,35 +181,29 @@ def _map_distinct(
     columns after the query's own (the query's columns are kept as the key). Rows
     that ``fast`` selects are standardised in SQL and never reach ``convert``.
     """
+    # The fast condition is decided once per value here, not again for the rest.
+    condition = "FALSE" if fast is None else f"coalesce({fast.condition}, FALSE)"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE yd_std_input AS "
-        f"SELECT row_number() OVER () AS yd_row, * FROM ({query})"
+        f"SELECT row_number() OVER () AS yd_row, *, {condition} AS yd_fast "
+        f"FROM ({query})"
     )
     con.register("yd_std_empty", schema.empty_table())
     con.execute(f"CREATE OR REPLACE TABLE {table} AS FROM yd_std_empty")
     con.unregister("yd_std_empty")
     keys = ", ".join(
-        column for column in _columns(con, "yd_std_input") if column != "yd_row"
+        column
+        for column in _columns(con, "yd_std_input")
+        if column not in {"yd_row", "yd_fast"}
     )
-    remaining = "TRUE"
     if fast is not None:
         con.execute(
             f"INSERT INTO {table} SELECT {keys}, {', '.join(fast.values)} "
-            f"FROM yd_std_input WHERE {fast.condition}"
+            f"FROM yd_std_input WHERE yd_fast"
         )
-        remaining = f"NOT coalesce({fast.condition}, FALSE)"
 
-    rows = con.execute(f"SELECT {keys} FROM yd_std_input WHERE {remaining}").fetchall()
-    columns: list[list[Any]] = [[] for _ in schema.names]
-    for row, values in zip(rows, convert_rows(rows, convert), strict=True):
-        for index, value in enumerate((*row, *values)):
-            columns[index].append(value)
-    arrow = pa.table(
-        {
-            name: pa.array(values, type=schema.field(name).type)
-            for name, values in zip(schema.names, columns, strict=True)
-        }
-    )
+    rows = con.execute(f"SELECT {keys} FROM yd_std_input WHERE NOT yd_fast").fetchall()
+    arrow = convert_rows(rows, convert, schema)
     con.register("yd_std_batch", arrow)
     con.execute(f"INSERT INTO {table} SELECT * FROM yd_std_batch")
     con.unregister("yd_std_batch")
@@ -221,19 +216,25 @@ PARALLEL_MIN_ROWS = 20_000
 
 
 def convert_rows(
-    rows: list[tuple[Any, ...]], convert: Converter, *, workers: int | None = None
-) -> list[tuple[Any, ...]]:
-    """``convert`` applied to every row, on every core when there are many rows.
+    rows: list[tuple[Any, ...]],
+    convert: Converter,
+    schema: pa.Schema,
+    *,
+    workers: int | None = None,
+) -> pa.Table:
+    """Each row followed by what ``convert`` gives for it, as a table of ``schema``.
 
     The conversions are pure Python and hold the interpreter lock, so a thread pool
     would not help; forked worker processes share the loaded tables (regions, pinyin,
     variants) without pickling them, and need no ``__main__`` guard in the caller's
-    script, unlike spawned ones. Where ``fork`` is not available the rows are
-    converted here.
+    script, unlike spawned ones. Each worker returns its rows as Arrow columns, which
+    cross between processes far more cheaply than as Python tuples. Where ``fork`` is
+    not available the rows are converted here.
 
     Args:
         rows: The values to convert, as the step's query returned them.
         convert: A module-level function of one row (the workers import it).
+        schema: The columns of a row and then of its converted values.
         workers: Processes to use; defaults to the cores this process may run on.
     """
     workers = workers or _usable_cores()
@@ -242,10 +243,26 @@ def convert_rows(
         or len(rows) < PARALLEL_MIN_ROWS
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        return [convert(row) for row in rows]
-    chunk = -(-len(rows) // (workers * 4))
+        return _convert_chunk(rows, convert, schema)
+    size = -(-len(rows) // (workers * 4))
+    chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
+    job = functools.partial(_convert_chunk, convert=convert, schema=schema)
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(convert, rows, chunksize=chunk)
+        return pa.concat_tables(pool.map(job, chunks, chunksize=1))
+
+
+def _convert_chunk(
+    rows: list[tuple[Any, ...]], convert: Converter, schema: pa.Schema
+) -> pa.Table:
+    records = [(*row, *convert(row)) for row in rows]
+    columns = list(zip(*records, strict=True)) if records else [()] * len(schema)
+    return pa.table(
+        [
+            pa.array(values, type=field.type)
+            for values, field in zip(columns, schema, strict=True)
+        ],
+        schema=schema,
+    )
 
 
 WORKERS_VARIABLE = "YIDANG_WORKERS"
@@ -426,9 +443,9 @@ def _standardise_phones(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int
 
 def _standardise_addresses(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> int:
     # The prior region (from the record's ID) only breaks ties between regions that
-    # share a name: each distinct text is parsed once alone, and again with a prior
-    # only where it was ambiguous. yd_std_addresses then holds every (text, prior)
-    # pair the records carry, as the persons table joins it.
+    # share a name: each distinct text is parsed once alone (prior NULL), and again
+    # with a prior only where it was ambiguous and a record carries one. The persons
+    # table takes the row with the record's prior where there is one, else the text's.
     parsed = pa.schema(
         [
             ("county_code", _TEXT),
@@ -446,52 +463,37 @@ def _standardise_addresses(con: duckdb.DuckDBPyConnection, fast_paths: bool) -> 
         alone,
         _convert_address,
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE yd_std_address_keys AS
-        SELECT DISTINCT r.address AS raw, i.region_code AS prior
-        FROM yd_records AS r
-        LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
-        LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
-        JOIN yd_files AS f USING (source)
-        LEFT JOIN yd_std_ids AS i
-            ON i.raw = r.id_number
-            AND i.own_birth_date IS NOT DISTINCT FROM d.value
-            AND i.own_sex IS NOT DISTINCT FROM s.value
-            AND i.scheme = f.id_scheme
-        WHERE r.address IS NOT NULL
-        """
-    )
     with_prior = pa.schema([("raw", _TEXT), ("prior", _TEXT), *parsed])
     _map_distinct(
         con,
         "yd_std_address_priors",
         """
-        SELECT k.raw, k.prior FROM yd_std_address_keys AS k
-        JOIN yd_std_address_texts AS t USING (raw)
-        WHERE k.prior IS NOT NULL AND list_contains(t.flags, 'address_ambiguous')
+        SELECT DISTINCT r.address AS raw, i.region_code AS prior
+        FROM yd_records AS r
+        JOIN yd_std_address_texts AS t
+            ON t.raw = r.address AND list_contains(t.flags, 'address_ambiguous')
+        JOIN yd_files AS f USING (source)
+        LEFT JOIN yd_std_dates AS d ON d.raw = r.birth_date
+        LEFT JOIN yd_std_sex AS s ON s.raw = r.sex
+        JOIN yd_std_ids AS i
+            ON i.raw = r.id_number
+            AND i.own_birth_date IS NOT DISTINCT FROM d.value
+            AND i.own_sex IS NOT DISTINCT FROM s.value
+            AND i.scheme = f.id_scheme
+        WHERE i.region_code IS NOT NULL
         """,
         with_prior,
         _convert_address_with_prior,
     )
-    columns = ", ".join(
-        f"CASE WHEN p.raw IS NULL THEN t.{name} ELSE p.{name} END AS {name}"
-        for name in parsed.names
-    )
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TABLE yd_std_addresses AS
-        SELECT k.raw, k.prior, {columns}
-        FROM yd_std_address_keys AS k
-        JOIN yd_std_address_texts AS t USING (raw)
-        LEFT JOIN yd_std_address_priors AS p USING (raw, prior)
+        SELECT raw, NULL::VARCHAR AS prior, * EXCLUDE (raw) FROM yd_std_address_texts
+        UNION ALL
+        FROM yd_std_address_priors
         """
     )
-    for table in (
-        "yd_std_address_keys",
-        "yd_std_address_texts",
-        "yd_std_address_priors",
-    ):
+    for table in ("yd_std_address_texts", "yd_std_address_priors"):
         con.execute(f"DROP TABLE {table}")
     return count_rows(con, "yd_std_addresses")
 
@@ -575,23 +577,38 @@ def _blank(value: str) -> str | None:
     return value or None
 
 
+# An address parsed with the record's prior region where there is one, else alone.
+_ADDRESS_SQL = "CASE WHEN ap.raw IS NULL THEN ad.{column} ELSE ap.{column} END"
+
+# The numbering sorts only each record's key and row id: sorting whole records
+# costs seconds at a million. The table is left in join order, not sorted by
+# unique_id: every reader that needs an order asks for it.
 _PERSONS_SQL = f"""
 CREATE OR REPLACE TABLE yd_persons AS
-WITH numbered AS (
+WITH numbers AS (
     SELECT
-        row_number() OVER (ORDER BY f.trust, r.source, r.row_number) AS unique_id,
+        r.rowid AS record_rowid,
+        row_number() OVER (ORDER BY f.trust, r.source, r.row_number) AS unique_id
+    FROM yd_records AS r
+    JOIN yd_files AS f USING (source)
+),
+numbered AS (
+    SELECT
+        n.unique_id,
         r.*,
         f.kind AS source_kind,
         f.trust,
         f.id_scheme,
         {_FULL_NAME_SQL} AS full_name
     FROM yd_records AS r
+    JOIN numbers AS n ON n.record_rowid = r.rowid
     JOIN yd_files AS f USING (source)
 ),
 dated AS (
     SELECT
         n.*,
         bd.value AS own_birth_date,
+        bd.flags AS birth_date_flags,
         dd.value AS death_date_value,
         ed.value AS event_date_value,
         sx.value AS own_sex
@@ -642,13 +659,16 @@ SELECT
     d.death_date_value AS death_date,
     d.event_date_value AS event_date,
     ph.key AS phone_key,
-    ad.county_code AS address_county,
-    ad.prefecture_code AS address_prefecture,
-    ad.province_code AS address_province,
-    ad.detail AS address_detail,
+    {_ADDRESS_SQL.format(column="county_code")} AS address_county,
+    {_ADDRESS_SQL.format(column="prefecture_code")} AS address_prefecture,
+    {_ADDRESS_SQL.format(column="province_code")} AS address_province,
+    {_ADDRESS_SQL.format(column="detail")} AS address_detail,
     d.address AS address_raw,
-    coalesce(ad.county_code, nullif(trim(d.region_code), ''), id.region_code)
-        AS region_code,
+    coalesce(
+        {_ADDRESS_SQL.format(column="county_code")},
+        nullif(trim(d.region_code), ''),
+        id.region_code
+    ) AS region_code,
     nullif(d.household_id, '') AS household_id,
     d.relation_to_head,
     d.enrolled_region,
@@ -661,7 +681,8 @@ SELECT
     d.full_name AS name_raw,
     d.id_number AS id_raw,
     coalesce(nm.flags, []) || coalesce(id.flags, []) || coalesce(ph.flags, [])
-        || coalesce(bd_flags.flags, []) || coalesce(ad.flags, []) AS std_flags
+        || coalesce(d.birth_date_flags, [])
+        || coalesce({_ADDRESS_SQL.format(column="flags")}, []) AS std_flags
 FROM dated AS d
 LEFT JOIN yd_std_names AS nm ON nm.raw = d.full_name
 LEFT JOIN yd_std_ids AS id
@@ -670,8 +691,8 @@ LEFT JOIN yd_std_ids AS id
     AND id.own_sex IS NOT DISTINCT FROM d.own_sex
     AND id.scheme = d.id_scheme
 LEFT JOIN yd_std_phones AS ph ON ph.raw = d.phone
-LEFT JOIN yd_std_addresses AS ad
-    ON ad.raw = d.address AND ad.prior IS NOT DISTINCT FROM id.region_code
+LEFT JOIN yd_std_addresses AS ad ON ad.raw = d.address AND ad.prior IS NULL
+LEFT JOIN yd_std_addresses AS ap ON ap.raw = d.address AND ap.prior = id.region_code
 LEFT JOIN yd_std_names AS mnm ON mnm.raw = d.mother_name
 LEFT JOIN yd_std_ids AS mid
     ON mid.raw = d.mother_id_number
@@ -681,8 +702,6 @@ LEFT JOIN yd_std_ids AS fid
     ON fid.raw = d.father_id_number
     AND fid.own_birth_date IS NULL AND fid.own_sex IS NULL
     AND fid.scheme = d.id_scheme
-LEFT JOIN yd_std_dates AS bd_flags ON bd_flags.raw = d.birth_date
-ORDER BY d.unique_id
 """
 
 

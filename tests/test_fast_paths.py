@@ -280,8 +280,11 @@ def test_convert_rows_keeps_the_order_of_the_rows(
 ) -> None:
     monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 1)
     rows = [(str(n),) for n in range(50)]
-    converted = prepare.convert_rows(rows, _reverse, workers=2)
-    assert converted == [(str(n)[::-1],) for n in range(50)]
+    schema = pa.schema([("raw", pa.string()), ("reversed", pa.string())])
+    converted = prepare.convert_rows(rows, _reverse, schema, workers=2)
+    assert converted.to_pylist() == [
+        {"raw": str(n), "reversed": str(n)[::-1]} for n in range(50)
+    ]
 
 
 def test_the_workers_variable_caps_the_processes(
