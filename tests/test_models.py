@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from blocking.rules import TRAINING_RULES
 from linkage.errors import ModelError
 from linkage.model import (
     MODEL_FORMAT_VERSION,
     ModelCard,
+    _comparisons_left_free,
     load_model,
     save_model,
     settings_dict,
@@ -66,3 +68,15 @@ def test_a_bare_splink_settings_file_is_not_a_model(tmp_path: Path) -> None:
 
     with pytest.raises(ModelError, match="not a yidang model file"):
         load_model(path)
+
+
+def test_the_id_and_name_rules_leave_every_comparison_free_for_em() -> None:
+    settings = settings_dict()
+    free = {r.name: _comparisons_left_free(settings, r.sql) for r in TRAINING_RULES}
+    compared = {c["output_column_name"] for c in settings["comparisons"]}
+
+    assert free["id_key"] | free["pinyin_birth"] == compared
+    assert "id_number" not in free["id_key"]
+    assert "name" not in free["pinyin_birth"]
+    # Without ID numbers the phone rule is the one that still trains the name.
+    assert "name" in free["phone_birth"]
