@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from linkage import golden
+from linkage.errors import YidangError
 
 _COLUMNS = (
     "unique_id INTEGER, source VARCHAR, record_id VARCHAR, source_kind VARCHAR, "
@@ -217,3 +218,11 @@ def test_large_persons_count_agreement_the_same_way(
     windowed = _golden(_store(persons))
     assert windowed == joined
     assert joined["big"]["phone"] == "+8613800000002"
+
+
+def test_a_person_too_large_to_rank_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(golden, "_RANK_BASE", 3)
+    with pytest.raises(YidangError, match="3 records"):
+        _golden(_store({"P1": [{}, {}, {}]}))
