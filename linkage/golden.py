@@ -121,7 +121,7 @@ def _candidates_sql() -> str:
     return f"""
         CREATE OR REPLACE TEMP TABLE yd_golden_candidates AS
         SELECT
-            c.unique_id, c.person_id, c.match_probability,
+            c.unique_id, c.person_id, c.cluster_size, c.match_probability,
             i.source, i.record_id, i.source_kind, i.enrolled_region, i.trust,
             {values},
             create_sort_key(i.trust, 'ASC NULLS LAST', i.event_date,
@@ -161,23 +161,15 @@ def _ranks_sql() -> str:
         f"(PARTITION BY person_id, {f.name}_value) END AS {f.name}_agreement"
         for f in GOLDEN_FIELDS
     )
-    values = ", ".join(f"{f.name}_value" for f in GOLDEN_FIELDS)
     return f"""
         CREATE OR REPLACE TEMP TABLE yd_golden_ranks AS
-        WITH large AS (
-            SELECT person_id FROM yd_golden_candidates
-            GROUP BY person_id HAVING count(*) > {SELF_JOIN_LIMIT}
-        ),
-        small AS (
-            SELECT unique_id, person_id, trust, order_key, {values}
-            FROM yd_golden_candidates
-            ANTI JOIN large USING (person_id)
-        )
         SELECT c.unique_id,
             count(*) FILTER (WHERE o.trust < c.trust) AS trust_rank,
             count(*) FILTER (WHERE o.order_key < c.order_key) AS precedence,
             {joined}
-        FROM small AS c JOIN small AS o USING (person_id)
+        FROM yd_golden_candidates AS c
+        JOIN yd_golden_candidates AS o USING (person_id)
+        WHERE c.cluster_size <= {SELF_JOIN_LIMIT} AND o.cluster_size <= {SELF_JOIN_LIMIT}
         GROUP BY c.unique_id
         UNION ALL
         SELECT unique_id,
@@ -185,7 +177,7 @@ def _ranks_sql() -> str:
             row_number() OVER (PARTITION BY person_id ORDER BY order_key) - 1,
             {windowed}
         FROM yd_golden_candidates
-        SEMI JOIN large USING (person_id)
+        WHERE cluster_size > {SELF_JOIN_LIMIT}
     """
 
 

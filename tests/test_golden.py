@@ -51,7 +51,7 @@ def _store(persons: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyConnectio
     con.execute(f"CREATE TABLE yd_persons ({_COLUMNS})")
     con.execute(
         "CREATE TABLE yd_clusters (unique_id INTEGER, person_id VARCHAR, "
-        "match_probability DOUBLE)"
+        "cluster_size INTEGER, match_probability DOUBLE)"
     )
     names = [part.split()[0] for part in _COLUMNS.split(", ")]
     unique_id = 0
@@ -70,8 +70,8 @@ def _store(persons: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyConnectio
                 [row[name] for name in names],
             )
             con.execute(
-                "INSERT INTO yd_clusters VALUES (?, ?, ?)",
-                [unique_id, person_id, record.get("probability", 1.0)],
+                "INSERT INTO yd_clusters VALUES (?, ?, ?, ?)",
+                [unique_id, person_id, len(records), record.get("probability", 1.0)],
             )
     return con
 
