@@ -69,10 +69,11 @@ _ENROLLMENT_KINDS = "('pension_enrollment', 'medical_enrollment')"
 def build_golden(con: duckdb.DuckDBPyConnection) -> int:
     """Create ``yd_golden`` from ``yd_clusters`` and the standardised records.
 
-    Also creates ``yd_person_summary`` (cluster size, confidence, sources, schemes)
-    and ``yd_person_flags``. The records are read once into a narrow table of
-    candidates and ranked once within their person; every field's survivor then
-    comes from one grouping by person, the summary and the flags from another.
+    Also creates the views ``yd_person_summary`` (cluster size, confidence,
+    sources, schemes) and ``yd_person_flags`` of it. The records are read once
+    into a narrow table of candidates and ranked once within their person; every
+    field's survivor then comes from one grouping by person, the summary and the
+    flags from another.
 
     Raises:
         YidangError: A person holds :data:`_RANK_BASE` records or more, too many
@@ -84,8 +85,8 @@ def build_golden(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(_survivors_sql())
     con.execute(_person_facts_sql())
     con.execute(_golden_sql())
-    con.execute(_SUMMARY_SQL)
-    con.execute(_FLAGS_SQL)
+    _replace_with_view(con, "yd_person_summary", _SUMMARY_SQL)
+    _replace_with_view(con, "yd_person_flags", _FLAGS_SQL)
     count = count_rows(con, "yd_golden")
     logger.info("built %s golden records", f"{count:,}")
     return count
@@ -169,7 +170,8 @@ def _ranks_sql() -> str:
             {joined}
         FROM yd_golden_candidates AS c
         JOIN yd_golden_candidates AS o USING (person_id)
-        WHERE c.cluster_size <= {SELF_JOIN_LIMIT} AND o.cluster_size <= {SELF_JOIN_LIMIT}
+        WHERE c.cluster_size <= {SELF_JOIN_LIMIT}
+            AND o.cluster_size <= {SELF_JOIN_LIMIT}
         GROUP BY c.unique_id
         UNION ALL
         SELECT unique_id,
@@ -314,14 +316,30 @@ list_filter([
 ], lambda x: x IS NOT NULL)
 """
 
+
+def _replace_with_view(con: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+    """(Re)create a view of the golden records, where a store may hold a table.
+
+    The summary and the flags are columns of the golden records; a view shows them
+    without writing them to the store a second time. Stores written before they
+    were views hold them as tables, which a view cannot replace.
+    """
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name = ?",
+        [name],
+    ).fetchone()
+    if kind is not None and kind[0] == "BASE TABLE":
+        con.execute(f"DROP TABLE {name}")
+    con.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
+
+
 _SUMMARY_SQL = """
-CREATE OR REPLACE TABLE yd_person_summary AS
 SELECT person_id, cluster_size, confidence, sources, schemes
 FROM yd_golden
 """
 
 _FLAGS_SQL = """
-CREATE OR REPLACE TABLE yd_person_flags AS
 SELECT person_id, flags
 FROM yd_golden
 """

@@ -226,3 +226,17 @@ def test_a_person_too_large_to_rank_is_refused(
     monkeypatch.setattr(golden, "_RANK_BASE", 3)
     with pytest.raises(YidangError, match="3 records"):
         _golden(_store({"P1": [{}, {}, {}]}))
+
+
+def test_summary_and_flags_replace_the_tables_of_an_older_store() -> None:
+    con = _store({"P1": [{}]})
+    con.execute("CREATE TABLE yd_person_summary AS SELECT 1 AS person_id")
+    con.execute("CREATE TABLE yd_person_flags AS SELECT 1 AS person_id")
+    golden.build_golden(con)
+    kinds = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_name IN ('yd_person_summary', 'yd_person_flags') ORDER BY 1"
+    ).fetchall()
+    assert kinds == [("yd_person_flags", "VIEW"), ("yd_person_summary", "VIEW")]
+    summary = con.execute("SELECT person_id, sources FROM yd_person_summary")
+    assert summary.fetchall() == [("P1", "hukou")]
