@@ -93,6 +93,7 @@ def build_golden(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _check_person_sizes(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a person whose ranks would not fit in a survivor key."""
     largest = con.execute("SELECT max(precedence) + 1 FROM yd_golden_ranks").fetchone()
     if largest is not None and largest[0] is not None and largest[0] >= _RANK_BASE:
         raise YidangError(
@@ -150,7 +151,8 @@ def _ranks_sql() -> str:
     come before it by the shared tie-breakers. One join of each person's records
     with each other counts them all: persons are small, and this is cheaper than a
     window or a grouping per field. Persons larger than :data:`SELF_JOIN_LIMIT`
-    take windows instead.
+    take windows instead. Trust is never NULL (every source has one), so the two
+    ways rank it alike.
     """
     joined = ",\n".join(
         f"count(*) FILTER (WHERE o.{f.name}_value = c.{f.name}_value) "
