@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from linkage import golden
+from linkage.errors import YidangError
 
 _COLUMNS = (
     "unique_id INTEGER, source VARCHAR, record_id VARCHAR, source_kind VARCHAR, "
@@ -50,7 +51,7 @@ def _store(persons: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyConnectio
     con.execute(f"CREATE TABLE yd_persons ({_COLUMNS})")
     con.execute(
         "CREATE TABLE yd_clusters (unique_id INTEGER, person_id VARCHAR, "
-        "match_probability DOUBLE)"
+        "cluster_size INTEGER, match_probability DOUBLE)"
     )
     names = [part.split()[0] for part in _COLUMNS.split(", ")]
     unique_id = 0
@@ -69,8 +70,8 @@ def _store(persons: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyConnectio
                 [row[name] for name in names],
             )
             con.execute(
-                "INSERT INTO yd_clusters VALUES (?, ?, ?)",
-                [unique_id, person_id, record.get("probability", 1.0)],
+                "INSERT INTO yd_clusters VALUES (?, ?, ?, ?)",
+                [unique_id, person_id, len(records), record.get("probability", 1.0)],
             )
     return con
 
@@ -217,3 +218,25 @@ def test_large_persons_count_agreement_the_same_way(
     windowed = _golden(_store(persons))
     assert windowed == joined
     assert joined["big"]["phone"] == "+8613800000002"
+
+
+def test_a_person_too_large_to_rank_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(golden, "_RANK_BASE", 3)
+    with pytest.raises(YidangError, match="3 records"):
+        _golden(_store({"P1": [{}, {}, {}]}))
+
+
+def test_summary_and_flags_replace_the_tables_of_an_older_store() -> None:
+    con = _store({"P1": [{}]})
+    con.execute("CREATE TABLE yd_person_summary AS SELECT 1 AS person_id")
+    con.execute("CREATE TABLE yd_person_flags AS SELECT 1 AS person_id")
+    golden.build_golden(con)
+    kinds = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_name IN ('yd_person_summary', 'yd_person_flags') ORDER BY 1"
+    ).fetchall()
+    assert kinds == [("yd_person_flags", "VIEW"), ("yd_person_summary", "VIEW")]
+    summary = con.execute("SELECT person_id, sources FROM yd_person_summary")
+    assert summary.fetchall() == [("P1", "hukou")]
