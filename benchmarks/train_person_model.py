@@ -91,8 +91,9 @@ def _write_card(
         f"""# Model card: `{path.with_suffix(".json").name}`
 
 The person match model that yidang ships: Fellegi-Sunter on splink 5, trained
-without labels (u from random pairs, m by expectation maximisation over three
-blocking rules, the prior from exact ID agreement). Written by
+without labels (u from random pairs, m by expectation maximisation over the
+training rules that each free a comparison the ones before did not, the prior from
+exact ID agreement). Written by
 `benchmarks/train_person_model.py`; training took {train_seconds:.0f} s here.
 
 ## Data
