@@ -1,6 +1,7 @@
 """Reading registry extracts: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and Parquet.
 
-Every value is read as text: an ID number must never pass through a float. A row that
+Every value is read as text: an ID number must never pass through a float, and a CSV
+cell written as Excel's text formula (``="0123"``) is read as the text inside. A row that
 cannot be read (a broken quote, the wrong number of fields) becomes a :class:`Reject`
 naming file, row and reason; a file that cannot be read at all raises
 :class:`~linkage.errors.SourceError`. Row numbers are those a person sees when opening
@@ -350,7 +351,27 @@ def _join_quoted(lines: list[str], start: int, line: str) -> tuple[str | None, i
 def _split(line: str, delimiter: str) -> list[str]:
     if '"' not in line:
         return line.split(delimiter)
-    return next(csv.reader([line], delimiter=delimiter))
+    values = next(csv.reader([line], delimiter=delimiter))
+    if '="' in line:
+        values = [_unwrap_excel_text(value) for value in values]
+    return values
+
+
+_EXCEL_TEXT = re.compile(r'\s*="(.*)"\s*', re.DOTALL)
+"""A cell written as Excel's text formula, ``="0123"``, so that Excel keeps it text."""
+
+
+def _unwrap_excel_text(value: str) -> str:
+    """The text inside an Excel text formula; any other value unchanged.
+
+    Exports meant to be opened in Excel write ID numbers, phones and codes as
+    ``="11010519850307001X"`` so that no digit is lost to a float; the value is
+    what lies between the quotes (a doubled quote inside stands for one).
+    """
+    match = _EXCEL_TEXT.fullmatch(value)
+    if match is None:
+        return value
+    return match[1].replace('""', '"')
 
 
 # XLSX and Parquet -----------------------------------------------------------------

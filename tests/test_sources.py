@@ -83,6 +83,23 @@ def test_id_numbers_stay_text_with_leading_zeros_and_x(write_project) -> None:
     assert row.values == ["007", "王芳", "01010519850307001x"]
 
 
+def test_excel_text_formula_cells_are_read_as_the_text_inside(write_project) -> None:
+    body = (
+        '="007",王芳,="01010519850307001X"\n'
+        '"=""008""",李娜,"=""a""""b"""\n'
+        '009,=张伟,x="1"\n'
+    )
+    path = write_project(HEADER + body)
+
+    rows = _rows(path)
+
+    assert [item.values for item in rows if isinstance(item, Row)] == [
+        ["007", "王芳", "01010519850307001X"],
+        ["008", "李娜", 'a"b'],
+        ["009", "=张伟", 'x="1"'],
+    ]
+
+
 def test_broken_quote_rejects_one_row_and_keeps_the_rest(write_project) -> None:
     body = '1,张伟,1\n2,"王芳,2\n3,李娜,3\n4,"刘\n洋",4\n'
     path = write_project(HEADER + body)
