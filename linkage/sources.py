@@ -1,9 +1,9 @@
 """Reading registry extracts: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and Parquet.
 
 Every value is read as text: an ID number must never pass through a float, and a CSV
-cell written as Excel's text formula (``="0123"``) is read as the text inside. A row that
-cannot be read (a broken quote, the wrong number of fields) becomes a :class:`Reject`
-naming file, row and reason; a file that cannot be read at all raises
+cell written as Excel's text formula (``="0123"``) is read as the text inside. A row
+that cannot be read (a broken quote, the wrong number of fields) becomes a
+:class:`Reject` naming file, row and reason; a file that cannot be read at all raises
 :class:`~linkage.errors.SourceError`. Row numbers are those a person sees when opening
 the file: the header is row 1.
 """
