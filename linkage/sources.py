@@ -293,9 +293,11 @@ def _parse_header(line: str, source: SourceSettings) -> list[str]:
         raise SourceError(
             str(source.path), "the first row (the header) is empty", row=1
         )
+    # Trailing empty columns are common in spreadsheet exports: unnamed columns can
+    # hold nothing a project maps, so only named columns must be unique.
     seen: set[str] = set()
     for name in header:
-        if name in seen:
+        if name and name in seen:
             raise SourceError(
                 str(source.path),
                 f"column {name!r} appears twice in the header",

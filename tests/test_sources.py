@@ -298,3 +298,22 @@ def test_padded_ids_and_odd_blank_lines_read_the_same_on_both_paths(
         (10, "no record id"),
     ]
     assert {row[1] for row in fast[0]} >= {"7", "1"}
+
+
+def test_trailing_unnamed_columns_load_on_both_paths(
+    write_project, tmp_path: Path, monkeypatch
+) -> None:
+    lines = [f"{i},名{i},{i:018d},," for i in range(1, 6)]
+    body = "编号,姓名,身份证号,,\n" + "\n".join(lines) + "\n"
+    project = load_project(write_project(body))
+
+    fast, slow = _load_both_ways(project, tmp_path, monkeypatch)
+
+    assert fast == slow
+    assert fast[1] == []
+    assert [(row[1], row[3]) for row in fast[0]][:2] == [("1", "名1"), ("2", "名2")]
+
+
+def test_a_named_column_twice_is_still_an_error(write_project) -> None:
+    with pytest.raises(ProjectError, match="appears twice"):
+        load_project(write_project("编号,姓名,身份证号,姓名\n1,张伟,1,张伟\n"))
