@@ -1,5 +1,8 @@
 """Reading registry extracts: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and Parquet.
 
+With ``encoding = "auto"`` a CSV that opens with a UTF-16 byte order mark, as Excel's
+"Unicode text" export does, is read as UTF-16 too.
+
 Every value is read as text: an ID number must never pass through a float, and a CSV
 cell written as Excel's text formula (``="0123"``) is read as the text inside. A row
 that cannot be read (a broken quote, the wrong number of fields) becomes a
@@ -134,6 +137,17 @@ def _detect(data: bytes, path: str) -> tuple[str, str | None]:
     """The encoding of a file's bytes, and their text when detecting decoded it all."""
     if data.startswith(_BOM):
         return "utf-8-sig", None
+    if data.startswith(_UTF16_BOMS):
+        # Excel's "Unicode text" export. Neither BOM can open a UTF-8 or GB18030 file:
+        # 0xFF is no lead byte in either, and 0xFF is no GB18030 trail byte.
+        try:
+            return "utf-16", data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise SourceError(
+                path,
+                "the file starts as UTF-16 but does not decode as UTF-16",
+                fix="export it again as UTF-8 or GB18030",
+            ) from error
     try:
         return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
@@ -197,6 +211,7 @@ _FAST_FROM_LINES = 10_000
 """Files at least this long and free of quotes are parsed by Arrow's C++ reader."""
 
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
 
 _HAS_DATA = re.compile(r"\S")

@@ -36,6 +36,27 @@ def test_auto_detects_utf8_bom_and_gb18030(write_project, codec: str) -> None:
     assert extract.encoding == codec
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_auto_reads_excel_unicode_text_in_utf16_with_either_byte_order(
+    write_project, tmp_path: Path, monkeypatch, codec: str
+) -> None:
+    lines = ["编号\t姓名\t身份证号", *(f"{i}\t張偉{i}\t{i:018d}" for i in range(1, 9))]
+    data = "\r\n".join(lines).encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    project = load_project(
+        write_project(data, file_name="export.txt", extra_toml='delimiter = "\\t"')
+    )
+
+    extract = open_extract(project.sources[0])
+    fast, slow = _load_both_ways(project, tmp_path, monkeypatch)
+
+    assert extract.encoding == "utf-16"
+    assert extract.header == ["编号", "姓名", "身份证号"]
+    assert fast == slow and fast[1] == []
+    assert [row[3] for row in fast[0]][:2] == ["張偉1", "張偉2"]
+
+
 def test_gb18030_file_declared_utf8_names_row_and_fix(write_project) -> None:
     text = "id,name,idno\n1,ab,1\n2,张伟,2\n"
     fields = {"record_id": "id", "name": "name"}
