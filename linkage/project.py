@@ -328,6 +328,7 @@ def _parse_source(
                 where, f"unknown id_scheme {id_scheme!r}", f"use one of {ID_SCHEMES}"
             )
         )
+    delimiter = _parse_delimiter(table, path, where, problems)
     _check_source_keys(table, where, problems)
     # A source with only field problems still has its columns checked, so that the
     # person fixing the file sees those problems in the same report.
@@ -338,6 +339,7 @@ def _parse_source(
         or not trust_ok
         or encoding not in ENCODINGS
         or id_scheme not in ID_SCHEMES
+        or delimiter is None
         or "record_id" not in fields
     ):
         return None
@@ -349,10 +351,29 @@ def _parse_source(
         trust=int(trust),
         fields=fields,
         sheet=table.get("sheet"),
-        delimiter=str(table.get("delimiter", "\t" if path.suffix == ".tsv" else ",")),
+        delimiter=delimiter,
         id_scheme=id_scheme,
         extra_fields=extra_fields,
     )
+
+
+def _parse_delimiter(
+    table: Mapping[str, Any], path: Path | None, where: str, problems: list[Problem]
+) -> str | None:
+    tsv = path is not None and path.suffix.lower() == ".tsv"
+    delimiter = table.get("delimiter", "\t" if tsv else ",")
+    # The CSV reader splits on exactly one character; a TOML literal string '\t' is
+    # two (a backslash and a t), the usual way to get this wrong.
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        problems.append(
+            Problem(
+                where,
+                f"delimiter {delimiter!r} is not a single separator character",
+                'use one character such as ","; write a tab as delimiter = "\\t"',
+            )
+        )
+        return None
+    return delimiter
 
 
 _SOURCE_KEYS = {

@@ -110,3 +110,30 @@ def test_broken_toml_is_reported_with_the_path(tmp_path: Path) -> None:
 
     with pytest.raises(ProjectError, match="not valid TOML"):
         load_project(path)
+
+
+@pytest.mark.parametrize("delimiter", ["'\\t'", '"||"', '""', "1"])
+def test_a_delimiter_that_is_not_one_character_is_a_clear_problem(
+    write_project, delimiter: str
+) -> None:
+    path = write_project(CSV, extra_toml=f"delimiter = {delimiter}")
+
+    with pytest.raises(ProjectError, match="not a single separator character"):
+        load_project(path)
+
+
+def test_a_tab_delimiter_and_the_tsv_default_are_accepted(write_project) -> None:
+    tab = CSV.replace(",", "\t")
+
+    assert (
+        load_project(write_project(tab, extra_toml='delimiter = "\\t"'))
+        .source("hukou")
+        .delimiter
+        == "\t"
+    )
+    assert (
+        load_project(write_project(tab, file_name="hukou.tsv"))
+        .source("hukou")
+        .delimiter
+        == "\t"
+    )
