@@ -5,15 +5,18 @@ check character) writes four extracts the way other offices export them: their o
 column headers, compact, Chinese, dotted and Excel-serial dates, sex as codes, words
 or letters, ID numbers with lower-case ``x``, spaces, full-width digits, 15-digit and
 masked forms, traditional characters, minority-name separators, stray spaces, ``+86``
-phones, GB18030, a BOM, CRLF line ends and blank trailing rows, plus a few homophone
-and one-digit ID typos. It shares no code with ``evaluation.synth``, so that the
-engine is measured on habits its own generator does not have.
+phones, cells written as Excel text formulas (``="..."``), GB18030, a BOM, UTF-16
+tab-separated text, CRLF line ends, unnamed trailing columns and blank trailing rows,
+plus a few homophone and one-digit ID typos. It shares no code with
+``evaluation.synth``, so that the engine is measured on habits its own generator does
+not have.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -175,6 +178,7 @@ class Office:
     """Fields written as Excel text formulas, ``="..."``, to keep leading zeros."""
     unnamed_tail: int = 0
     """Empty, unnamed columns after the last, as spreadsheets leave them."""
+    delimiter: str = ","
 
 
 OFFICES = (
@@ -224,8 +228,8 @@ OFFICES = (
     Office(
         name="yibao",
         kind="medical_enrollment",
-        file="yibao_export.csv",
-        encoding="utf-8",
+        file="yibao_export.txt",
+        encoding="utf-16",
         newline="\r\n",
         header={
             "record_id": "GRBH",
@@ -243,6 +247,7 @@ OFFICES = (
         phone=lambda rng, phone: f"0086-{phone}" if rng.random() < 0.5 else phone,
         blank_tail=3,
         unnamed_tail=2,
+        delimiter="\t",
     ),
     Office(
         name="minzheng",
@@ -294,8 +299,9 @@ def write_registries(folder: Path) -> dict[tuple[str, str], str]:
             rows.append([*(values[field] for field in office.header), *unnamed])
         rng.shuffle(rows)
         header = [*office.header.values(), *[""] * office.unnamed_tail]
-        lines = [",".join(header), *(",".join(r) for r in rows)]
-        blank = "," * (len(header) - 1) if office.empty_cells_tail else ""
+        join = office.delimiter.join
+        lines = [join(header), *(join(row) for row in rows)]
+        blank = join([""] * len(header)) if office.empty_cells_tail else ""
         lines += [blank] * office.blank_tail
         text = office.newline.join(lines) + office.newline
         (folder / office.file).write_bytes(text.encode(office.encoding))
@@ -318,6 +324,7 @@ def _project_file() -> str:
             f'kind = "{office.kind}"',
             f'path = "{office.file}"',
             'encoding = "auto"',
+            f"delimiter = {json.dumps(office.delimiter)}",
             f"trust = {trust}",
             "[sources.fields]",
             *(f'{field} = "{column}"' for field, column in office.header.items()),
