@@ -20,6 +20,15 @@ from linkage.errors import Problem, ProjectError
 from linkage.schema import MODEL_FIELDS, PERSON_FIELDS, SourceKind
 
 ENCODINGS: tuple[str, ...] = ("auto", "utf-8", "utf-8-sig", "gb18030")
+ENCODING_ALIASES: dict[str, str] = {
+    "utf8": "utf-8",
+    "utf-8-bom": "utf-8-sig",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "cp936": "gb18030",
+}
+"""Names people write for the encodings above. GB18030 is a superset of GBK and
+GB2312, and reads the middle dot A1A4 as U+00B7 where Python's gb2312 codec does not."""
 FORMATS: dict[str, str] = {
     ".csv": "csv",
     ".txt": "csv",
@@ -307,7 +316,8 @@ def _parse_source(
         problems.append(Problem(where, "has no name", 'add name = "hukou" (short)'))
     kind = _parse_kind(table.get("kind"), where, problems)
     path = _parse_path(table.get("path"), base, where, problems)
-    encoding = str(table.get("encoding", "auto")).lower()
+    encoding = str(table.get("encoding", "auto")).strip().lower().replace("_", "-")
+    encoding = ENCODING_ALIASES.get(encoding, encoding)
     if encoding not in ENCODINGS:
         problems.append(
             Problem(where, f"unknown encoding {encoding!r}", f"use one of {ENCODINGS}")
