@@ -20,6 +20,15 @@ from linkage.errors import Problem, ProjectError
 from linkage.schema import MODEL_FIELDS, PERSON_FIELDS, SourceKind
 
 ENCODINGS: tuple[str, ...] = ("auto", "utf-8", "utf-8-sig", "gb18030")
+ENCODING_ALIASES: dict[str, str] = {
+    "utf8": "utf-8",
+    "utf-8-bom": "utf-8-sig",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "cp936": "gb18030",
+}
+"""Names people write for the encodings above. GB18030 is a superset of GBK and
+GB2312, and reads the middle dot A1A4 as U+00B7 where Python's gb2312 codec does not."""
 FORMATS: dict[str, str] = {
     ".csv": "csv",
     ".txt": "csv",
@@ -307,7 +316,8 @@ def _parse_source(
         problems.append(Problem(where, "has no name", 'add name = "hukou" (short)'))
     kind = _parse_kind(table.get("kind"), where, problems)
     path = _parse_path(table.get("path"), base, where, problems)
-    encoding = str(table.get("encoding", "auto")).lower()
+    encoding = str(table.get("encoding", "auto")).strip().lower().replace("_", "-")
+    encoding = ENCODING_ALIASES.get(encoding, encoding)
     if encoding not in ENCODINGS:
         problems.append(
             Problem(where, f"unknown encoding {encoding!r}", f"use one of {ENCODINGS}")
@@ -328,6 +338,7 @@ def _parse_source(
                 where, f"unknown id_scheme {id_scheme!r}", f"use one of {ID_SCHEMES}"
             )
         )
+    delimiter = _parse_delimiter(table, path, where, problems)
     _check_source_keys(table, where, problems)
     # A source with only field problems still has its columns checked, so that the
     # person fixing the file sees those problems in the same report.
@@ -338,6 +349,7 @@ def _parse_source(
         or not trust_ok
         or encoding not in ENCODINGS
         or id_scheme not in ID_SCHEMES
+        or delimiter is None
         or "record_id" not in fields
     ):
         return None
@@ -349,10 +361,29 @@ def _parse_source(
         trust=int(trust),
         fields=fields,
         sheet=table.get("sheet"),
-        delimiter=str(table.get("delimiter", "\t" if path.suffix == ".tsv" else ",")),
+        delimiter=delimiter,
         id_scheme=id_scheme,
         extra_fields=extra_fields,
     )
+
+
+def _parse_delimiter(
+    table: Mapping[str, Any], path: Path | None, where: str, problems: list[Problem]
+) -> str | None:
+    tsv = path is not None and path.suffix.lower() == ".tsv"
+    delimiter = table.get("delimiter", "\t" if tsv else ",")
+    # The CSV reader splits on exactly one character; a TOML literal string '\t' is
+    # two (a backslash and a t), the usual way to get this wrong.
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        problems.append(
+            Problem(
+                where,
+                f"delimiter {delimiter!r} is not a single separator character",
+                'use one character such as ","; write a tab as delimiter = "\\t"',
+            )
+        )
+        return None
+    return delimiter
 
 
 _SOURCE_KEYS = {

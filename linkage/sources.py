@@ -1,8 +1,12 @@
 """Reading registry extracts: CSV (UTF-8, UTF-8 with BOM, GB18030), XLSX and Parquet.
 
-Every value is read as text: an ID number must never pass through a float. A row that
-cannot be read (a broken quote, the wrong number of fields) becomes a :class:`Reject`
-naming file, row and reason; a file that cannot be read at all raises
+With ``encoding = "auto"`` a CSV that opens with a UTF-16 byte order mark, as Excel's
+"Unicode text" export does, is read as UTF-16 too.
+
+Every value is read as text: an ID number must never pass through a float, and a CSV
+cell written as Excel's text formula (``="0123"``) is read as the text inside. A row
+that cannot be read (a broken quote, the wrong number of fields) becomes a
+:class:`Reject` naming file, row and reason; a file that cannot be read at all raises
 :class:`~linkage.errors.SourceError`. Row numbers are those a person sees when opening
 the file: the header is row 1.
 """
@@ -133,6 +137,17 @@ def _detect(data: bytes, path: str) -> tuple[str, str | None]:
     """The encoding of a file's bytes, and their text when detecting decoded it all."""
     if data.startswith(_BOM):
         return "utf-8-sig", None
+    if data.startswith(_UTF16_BOMS):
+        # Excel's "Unicode text" export. Neither BOM can open a UTF-8 or GB18030 file:
+        # 0xFF is no lead byte in either, and 0xFF is no GB18030 trail byte.
+        try:
+            return "utf-16", data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise SourceError(
+                path,
+                "the file starts as UTF-16 but does not decode as UTF-16",
+                fix="export it again as UTF-8 or GB18030",
+            ) from error
     try:
         return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
@@ -196,6 +211,7 @@ _FAST_FROM_LINES = 10_000
 """Files at least this long and free of quotes are parsed by Arrow's C++ reader."""
 
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
 
 _HAS_DATA = re.compile(r"\S")
@@ -292,9 +308,11 @@ def _parse_header(line: str, source: SourceSettings) -> list[str]:
         raise SourceError(
             str(source.path), "the first row (the header) is empty", row=1
         )
+    # Trailing empty columns are common in spreadsheet exports: unnamed columns can
+    # hold nothing a project maps, so only named columns must be unique.
     seen: set[str] = set()
     for name in header:
-        if name in seen:
+        if name and name in seen:
             raise SourceError(
                 str(source.path),
                 f"column {name!r} appears twice in the header",
@@ -350,7 +368,27 @@ def _join_quoted(lines: list[str], start: int, line: str) -> tuple[str | None, i
 def _split(line: str, delimiter: str) -> list[str]:
     if '"' not in line:
         return line.split(delimiter)
-    return next(csv.reader([line], delimiter=delimiter))
+    values = next(csv.reader([line], delimiter=delimiter))
+    if '="' in line:
+        values = [_unwrap_excel_text(value) for value in values]
+    return values
+
+
+_EXCEL_TEXT = re.compile(r'\s*="(.*)"\s*', re.DOTALL)
+"""A cell written as Excel's text formula, ``="0123"``, so that Excel keeps it text."""
+
+
+def _unwrap_excel_text(value: str) -> str:
+    """The text inside an Excel text formula; any other value unchanged.
+
+    Exports meant to be opened in Excel write ID numbers, phones and codes as
+    ``="11010519850307001X"`` so that no digit is lost to a float; the value is
+    what lies between the quotes (a doubled quote inside stands for one).
+    """
+    match = _EXCEL_TEXT.fullmatch(value)
+    if match is None:
+        return value
+    return match[1].replace('""', '"')
 
 
 # XLSX and Parquet -----------------------------------------------------------------

@@ -39,7 +39,23 @@ def test_four_digit_year_forms_parse_without_flags(raw: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["85.3.7", "85-3-7", "85/03/07", "850307", "85年3月7日"]
+    "raw",
+    [
+        "1985 年 3 月 7 日",
+        "1985年 03月 07日",
+        "1985年3月7日 00:00:00",
+        "1985年3月7日 0:00",
+        "19850307.0",
+    ],
+)
+def test_spaced_and_timed_chinese_dates_and_float_text_compact_dates_parse(
+    raw: str,
+) -> None:
+    assert parse_date(raw) == ParsedDate(raw, BIRTH, ())
+
+
+@pytest.mark.parametrize(
+    "raw", ["85.3.7", "85-3-7", "85/03/07", "850307", "85年3月7日", "85 年 3 月 7 日"]
 )
 def test_two_digit_year_before_pivot_is_last_century_and_flagged(raw: str) -> None:
     parsed = parse_date(raw)

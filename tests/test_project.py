@@ -110,3 +110,49 @@ def test_broken_toml_is_reported_with_the_path(tmp_path: Path) -> None:
 
     with pytest.raises(ProjectError, match="not valid TOML"):
         load_project(path)
+
+
+@pytest.mark.parametrize("delimiter", ["'\\t'", '"||"', '""', "1"])
+def test_a_delimiter_that_is_not_one_character_is_a_clear_problem(
+    write_project, delimiter: str
+) -> None:
+    path = write_project(CSV, extra_toml=f"delimiter = {delimiter}")
+
+    with pytest.raises(ProjectError, match="not a single separator character"):
+        load_project(path)
+
+
+def test_a_tab_delimiter_and_the_tsv_default_are_accepted(write_project) -> None:
+    tab = CSV.replace(",", "\t")
+
+    assert (
+        load_project(write_project(tab, extra_toml='delimiter = "\\t"'))
+        .source("hukou")
+        .delimiter
+        == "\t"
+    )
+    assert (
+        load_project(write_project(tab, file_name="hukou.tsv"))
+        .source("hukou")
+        .delimiter
+        == "\t"
+    )
+
+
+@pytest.mark.parametrize(
+    ("declared", "used"),
+    [("GBK", "gb18030"), ("gb2312", "gb18030"), ("UTF8", "utf-8"), ("utf_8", "utf-8")],
+)
+def test_common_names_of_the_supported_encodings_are_accepted(
+    write_project, declared: str, used: str
+) -> None:
+    data = CSV.encode("gb18030" if used == "gb18030" else "utf-8")
+
+    project = load_project(write_project(data, encoding=declared))
+
+    assert project.source("hukou").encoding == used
+
+
+def test_an_unsupported_encoding_is_still_a_problem(write_project) -> None:
+    with pytest.raises(ProjectError, match="unknown encoding 'latin-1'"):
+        load_project(write_project(CSV, encoding="latin-1"))

@@ -27,3 +27,30 @@ def test_female_forms_read_as_f(raw: object) -> None:
 )
 def test_unknown_unspecified_and_missing_are_none(raw: object) -> None:
     assert parse_sex(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("01", "M"),
+        ("02", "F"),
+        ("1-男", "M"),
+        ("2-女", "F"),
+        ("男(1)", "M"),
+        ("女（2）", "F"),
+        ("(1)男", "M"),
+        ("1:男性", "M"),
+        ("2 女", "F"),
+    ],
+)
+def test_zero_padded_codes_and_code_label_pairs_are_read(
+    raw: str, expected: str
+) -> None:
+    assert parse_sex(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["1-女", "女(1)", "0-未知", "9-未说明的性别", "11", "00"]
+)
+def test_contradictory_or_unknown_code_label_pairs_are_none(raw: str) -> None:
+    assert parse_sex(raw) is None

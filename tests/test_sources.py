@@ -36,6 +36,27 @@ def test_auto_detects_utf8_bom_and_gb18030(write_project, codec: str) -> None:
     assert extract.encoding == codec
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_auto_reads_excel_unicode_text_in_utf16_with_either_byte_order(
+    write_project, tmp_path: Path, monkeypatch, codec: str
+) -> None:
+    lines = ["编号\t姓名\t身份证号", *(f"{i}\t張偉{i}\t{i:018d}" for i in range(1, 9))]
+    data = "\r\n".join(lines).encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    project = load_project(
+        write_project(data, file_name="export.txt", extra_toml='delimiter = "\\t"')
+    )
+
+    extract = open_extract(project.sources[0])
+    fast, slow = _load_both_ways(project, tmp_path, monkeypatch)
+
+    assert extract.encoding == "utf-16"
+    assert extract.header == ["编号", "姓名", "身份证号"]
+    assert fast == slow and fast[1] == []
+    assert [row[3] for row in fast[0]][:2] == ["張偉1", "張偉2"]
+
+
 def test_gb18030_file_declared_utf8_names_row_and_fix(write_project) -> None:
     text = "id,name,idno\n1,ab,1\n2,张伟,2\n"
     fields = {"record_id": "id", "name": "name"}
@@ -81,6 +102,23 @@ def test_id_numbers_stay_text_with_leading_zeros_and_x(write_project) -> None:
 
     assert isinstance(row, Row)
     assert row.values == ["007", "王芳", "01010519850307001x"]
+
+
+def test_excel_text_formula_cells_are_read_as_the_text_inside(write_project) -> None:
+    body = (
+        '="007",王芳,="01010519850307001X"\n'
+        '"=""008""",李娜,"=""a""""b"""\n'
+        '009,=张伟,x="1"\n'
+    )
+    path = write_project(HEADER + body)
+
+    rows = _rows(path)
+
+    assert [item.values for item in rows if isinstance(item, Row)] == [
+        ["007", "王芳", "01010519850307001X"],
+        ["008", "李娜", 'a"b'],
+        ["009", "=张伟", 'x="1"'],
+    ]
 
 
 def test_broken_quote_rejects_one_row_and_keeps_the_rest(write_project) -> None:
@@ -281,3 +319,22 @@ def test_padded_ids_and_odd_blank_lines_read_the_same_on_both_paths(
         (10, "no record id"),
     ]
     assert {row[1] for row in fast[0]} >= {"7", "1"}
+
+
+def test_trailing_unnamed_columns_load_on_both_paths(
+    write_project, tmp_path: Path, monkeypatch
+) -> None:
+    lines = [f"{i},名{i},{i:018d},," for i in range(1, 6)]
+    body = "编号,姓名,身份证号,,\n" + "\n".join(lines) + "\n"
+    project = load_project(write_project(body))
+
+    fast, slow = _load_both_ways(project, tmp_path, monkeypatch)
+
+    assert fast == slow
+    assert fast[1] == []
+    assert [(row[1], row[3]) for row in fast[0]][:2] == [("1", "名1"), ("2", "名2")]
+
+
+def test_a_named_column_twice_is_still_an_error(write_project) -> None:
+    with pytest.raises(ProjectError, match="appears twice"):
+        load_project(write_project("编号,姓名,身份证号,姓名\n1,张伟,1,张伟\n"))

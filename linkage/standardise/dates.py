@@ -37,10 +37,18 @@ _YMD_SEPARATED = re.compile(
     r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
-_YMD_CHINESE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?")
-_YMD_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# Chinese dates come typeset with spaces around 年, 月 and 日 ("1985 年 3 月 7 日"), and
+# from database exports with a time part after them.
+_CHINESE_TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_YMD_CHINESE = re.compile(
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*[日号])?" + _CHINESE_TIME
+)
+# An 8-digit date that went through a float column comes back as "19850307.0".
+_YMD_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\.0+)?")
 _YY_SEPARATED = re.compile(r"(\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
-_YY_CHINESE = re.compile(r"(\d{2})年(\d{1,2})月(\d{1,2})[日号]?")
+_YY_CHINESE = re.compile(
+    r"(\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?:\s*[日号])?" + _CHINESE_TIME
+)
 _YY_COMPACT = re.compile(r"(\d{2})(\d{2})(\d{2})")
 _EXCEL_SERIAL = re.compile(r"(\d{1,5})(?:\.(\d+))?")
 
