@@ -131,7 +131,7 @@ _FLAG_REASONS_ZH: dict[str, str] = {
     "id_wrong_length": "全为数字，但长度不符合任何证件",
     "id_malformed": "不符合任何已知证件号码的格式",
     "name_empty": "无姓名：缺失、空白或清理后为空",
-    "name_wildcard": "有字写成 ?、* 或方框：通配符",
+    "name_wildcard": "有字写成 ?、* 或方框，或名字写作“某”（王某）：通配符",
     "name_traditional": "繁体字已转为简体",
     "name_variant": "异体字已换为规范字",
     "name_fullwidth": "全角字母、数字、符号或空格（NFKC）",

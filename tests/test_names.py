@@ -457,3 +457,35 @@ def test_han_like_text_keeps_clean_stable(text: str) -> None:
     again = standardise_name(name.clean)
     assert again.clean == name.clean
     assert again.pinyin == name.pinyin
+
+
+def test_tone_marked_u_umlaut_reads_as_v() -> None:
+    for raw in ("Lǚ Xiǎomíng", "LÜ Xiaoming", "LV Xiaoming", "Lǘ Xiaoming"):
+        assert standardise_name(raw).romanised == "lvxiaoming", raw
+    assert standardise_name("吕晓明").pinyin == "lvxiaoming"
+
+
+def test_given_name_first_romanised_name_offers_surname_first_form() -> None:
+    name = standardise_name("Mingtao HUANGFU")
+
+    assert name.pinyin == "mingtaohuangfu"
+    assert standardise_name("皇甫明涛").pinyin in name.romanised_variants
+    assert standardise_name("HUANGFU Mingtao").romanised_variants == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("王某", "王*"), ("张某某", "张**"), ("欧阳某", "欧阳*"), ("王某明", "王某明")],
+)
+def test_given_name_masked_as_mou_is_a_wildcard(raw: str, clean: str) -> None:
+    name = standardise_name(raw)
+
+    assert name.clean == clean
+    assert name.has_wildcard == ("*" in clean)
+
+
+def test_mou_masked_name_matches_the_full_name_as_a_wildcard() -> None:
+    masked = standardise_name("欧阳某").clean
+
+    assert wildcard_match(masked, standardise_name("欧阳兰").clean)
+    assert not wildcard_match(masked, standardise_name("欧阳娜娜").clean)

@@ -55,7 +55,10 @@ SEPARATOR = "\u00b7"
 
 NAME_FLAGS: dict[str, str] = {
     "name_empty": "no name: missing, blank, or nothing left after cleaning",
-    "name_wildcard": "a character was written as '?', '*' or a box: a wildcard",
+    "name_wildcard": (
+        "a character was written as '?', '*' or a box, or the given name as 某 "
+        "(王某, 欧阳某某): wildcards"
+    ),
     "name_traditional": "traditional characters were converted to simplified",
     "name_variant": "a variant character was replaced by its standard form",
     "name_fullwidth": "full-width letters, digits, signs or spaces (NFKC)",
@@ -70,6 +73,7 @@ NAME_FLAGS: dict[str, str] = {
 """Every flag :func:`standardise_name` can set, with what it means."""
 
 _WILDCARDS = frozenset("?*")
+_MOU = "某"
 _WILDCARD_INPUTS = frozenset("?*？＊")
 _SEPARATOR_FORMS = (
     "\u30fb\u2022\u2027\uff65\u22c5\u2219\u0387\u2024\ufe52\u3002"
@@ -277,9 +281,9 @@ def _char_pinyin(char: str) -> str:
 def _latin_letter(char: str) -> str:
     """A Latin letter as a lower-case ASCII letter (ü as v, accents dropped)."""
     lower = char.lower()
-    if lower == "ü":
-        return "v"
     decomposed = unicodedata.normalize("NFKD", lower)
+    if decomposed.startswith("u\u0308"):  # ü, and ǖ ǘ ǚ ǜ with their tone marks
+        return "v"
     return "".join(c for c in decomposed if "a" <= c <= "z")
 
 
@@ -437,6 +441,20 @@ def _split_surname(clean: str, tables: _Tables) -> tuple[str, str]:
     return clean[0], clean[1:]
 
 
+def _unmask_mou(clean: str, tables: _Tables) -> str:
+    """A name whose given name is only 某 (王某, 欧阳某某), with wildcards for it.
+
+    Exports that hide personal data write the surname and 某 ("a certain") for each
+    hidden character. 某 inside a real given name (王某明) is left as written.
+    """
+    if SEPARATOR in clean:
+        return clean
+    surname, given = _split_surname(clean, tables)
+    if given and given.strip(_MOU) == "":
+        return surname + "*" * len(given)
+    return clean
+
+
 def _without_first(clean: str, tables: _Tables) -> str:
     """A four-character name without its first character (陈方安生 -> 方安生).
 
@@ -528,10 +546,14 @@ def _read_latin(clean: str, text: str, tables: _Tables) -> _Reading:
     given_letters = "".join(given)
     candidates = tables.romanised.get(surname, ())
     variants = tuple(f"{c}{given_letters}" for c in candidates if c != surname)
-    units = [u for word in (surname, *given) if word for u in _syllabify(word)]
     pinyin = "".join(
         _latin_letter(c) or ("?" if c in _WILDCARDS else "") for c in clean
     )
+    if surname + given_letters not in {pinyin, *variants}:
+        # Written given name first (Mingtao HUANGFU): the surname-first form is
+        # what a Han name's pinyin reads.
+        variants += (surname + given_letters,)
+    units = [u for word in (surname, *given) if word for u in _syllabify(word)]
     return _Reading(
         surname=surname,
         given_name=" ".join(given),
@@ -667,6 +689,8 @@ def standardise_name(raw: object) -> Name:
 
     tables = _tables()
     script = _script(clean)
+    if script == "han" and _MOU in clean:
+        clean = _unmask_mou(clean, tables)
     if script == "latin" and SEPARATOR in clean:
         clean = simplified_raw = _space_romanised(clean)
     _script_flags(clean, script, flags)
