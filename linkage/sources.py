@@ -599,6 +599,8 @@ def _open_xlsx(source: SourceSettings) -> Extract:
             fix="set header_row to the row that holds the column names",
         )
     _check_unique(header, source)
+    if source.sheet is None:
+        _check_no_other_sheet_alike(book, sheet, header, source)
     rows = _table_rows(
         (list(row) for row in cells),
         header,
@@ -608,6 +610,36 @@ def _open_xlsx(source: SourceSettings) -> Extract:
     )
     sha = file_sha256(source.path)
     return Extract(source=source, header=header, encoding="xlsx", sha256=sha, rows=rows)
+
+
+def _check_no_other_sheet_alike(
+    book: Any, read: Any, header: list[str], source: SourceSettings
+) -> None:
+    """Refuse to read one sheet silently when others hold rows of the same list.
+
+    Exports split a long list over several sheets (by township, or at a row limit);
+    reading only the first would lose the rest without a word.
+    """
+    alike = []
+    for other in book.worksheets:
+        if other.title == read.title:
+            continue
+        other.reset_dimensions()
+        rows = other.iter_rows(
+            min_row=source.header_row, max_row=source.header_row, values_only=True
+        )
+        first = next(rows, None) or ()
+        names = [xlsx_cell_text(value).strip() for value in first]
+        if [name for name in names if name] == [name for name in header if name]:
+            alike.append(other.title)
+    if alike:
+        titles = ", ".join(repr(title) for title in [read.title, *alike])
+        raise SourceError(
+            str(source.path),
+            f"sheets {titles} have the same columns; only one would be read",
+            fix="add one [[sources]] per sheet, each with its own name and "
+            'sheet = "..." (they may share the path), or set sheet to the one to read',
+        )
 
 
 def _open_workbook(source: SourceSettings) -> Any:

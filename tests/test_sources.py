@@ -568,3 +568,26 @@ def test_parquet_typed_columns_are_read_as_exact_text(tmp_path: Path) -> None:
         ],
         ["2", "", "", "2", "", "1.50", ""],
     ]
+
+
+def test_a_list_split_over_sheets_is_not_read_one_sheet_silently(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "城关镇"
+    first.append(["编号", "姓名", "身份证号"])
+    first.append([1, "张伟", "110105198503070012"])
+    second = book.create_sheet("东坝乡")
+    second.append(["编号", "姓名", "身份证号"])
+    second.append([2, "王芳", "11010519850307001X"])
+    book.create_sheet("说明").append(["本表由系统导出"])
+    book.save(tmp_path / "towns.xlsx")
+
+    with pytest.raises(SourceError, match="'城关镇', '东坝乡' have the same columns"):
+        open_extract(_source(tmp_path / "towns.xlsx"))
+    rows = list(open_extract(_source(tmp_path / "towns.xlsx", sheet="东坝乡")).rows)
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["2", "王芳", "11010519850307001X"]
+    ]
