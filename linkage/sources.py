@@ -154,14 +154,17 @@ def locate_header(source: SourceSettings) -> tuple[str | None, int] | None:
         rows = csv.reader(lines, delimiter=source.delimiter)
         return _row_holding(wanted, (list(row) for row in rows), None)
     book = _open_workbook(source)
-    sheets = sorted(book.worksheets, key=lambda sheet: sheet.title != source.sheet)
-    for sheet in sheets:
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(max_row=_HEADER_SEARCH_ROWS, values_only=True)
-        found = _row_holding(wanted, (list(r) for r in rows), sheet.title)
-        if found is not None:
-            return found
-    return None
+    try:
+        sheets = sorted(book.worksheets, key=lambda sheet: sheet.title != source.sheet)
+        for sheet in sheets:
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(max_row=_HEADER_SEARCH_ROWS, values_only=True)
+            found = _row_holding(wanted, (list(r) for r in rows), sheet.title)
+            if found is not None:
+                return found
+        return None
+    finally:
+        book.close()
 
 
 def _first_lines(source: SourceSettings) -> list[str]:
@@ -570,8 +573,27 @@ def xlsx_cell_text(value: object) -> str:
 
 
 def _open_xlsx(source: SourceSettings) -> Extract:
-    path = str(source.path)
     book = _open_workbook(source)
+    try:
+        sheet, cells, header = _xlsx_header(book, source)
+        values: Iterator[list[object]] = _closing(book, (list(row) for row in cells))
+    except BaseException:
+        book.close()
+        raise
+    if _has_formulas(source.path):
+        values = _computed(values, _formulas(source, sheet.title), header, source)
+    rows = _table_rows(
+        values, header, source, first_row=source.header_row + 1, text=xlsx_cell_text
+    )
+    sha = file_sha256(source.path)
+    return Extract(source=source, header=header, encoding="xlsx", sha256=sha, rows=rows)
+
+
+def _xlsx_header(
+    book: Any, source: SourceSettings
+) -> tuple[Any, Iterator[tuple[object, ...]], list[str]]:
+    """The sheet to read, its rows after the header, and the header."""
+    path = str(source.path)
     sheet = _pick_sheet(book, source)
     # Some exporters write a worksheet dimension of "A1" whatever the sheet holds;
     # read-only openpyxl trusts it and would read one cell. Read what is there.
@@ -601,15 +623,95 @@ def _open_xlsx(source: SourceSettings) -> Extract:
     _check_unique(header, source)
     if source.sheet is None:
         _check_no_other_sheet_alike(book, sheet, header, source)
-    rows = _table_rows(
-        (list(row) for row in cells),
-        header,
-        source,
-        first_row=source.header_row + 1,
-        text=xlsx_cell_text,
-    )
-    sha = file_sha256(source.path)
-    return Extract(source=source, header=header, encoding="xlsx", sha256=sha, rows=rows)
+    return sheet, cells, header
+
+
+_FORMULA = re.compile(rb"<f[ >/]")
+"""A formula element in a worksheet's XML."""
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of a workbook holds a formula, streamed, not loaded."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            if not name.startswith("xl/worksheets/") or not name.endswith(".xml"):
+                continue
+            with book.open(name) as part:
+                tail = b""
+                for block in iter(lambda: part.read(1 << 20), b""):
+                    if _FORMULA.search(tail + block):
+                        return True
+                    tail = block[-3:]
+    return False
+
+
+def _closing(book: Any, rows: Iterator[list[object]]) -> Iterator[list[object]]:
+    """The rows of a read-only workbook, closing its file when done or abandoned."""
+    try:
+        yield from rows
+    finally:
+        book.close()
+
+
+def _formulas(source: SourceSettings, title: str) -> Iterator[list[object]]:
+    """The sheet's cells as written: a formula cell gives its formula text."""
+    import openpyxl
+
+    # Opened only once the rows are read: a header check never opens it.
+    book = openpyxl.load_workbook(source.path, read_only=True, data_only=False)
+    try:
+        sheet = book[title]
+        sheet.reset_dimensions()
+        cells = sheet.iter_rows(values_only=True)
+        for _ in range(source.header_row):
+            next(cells, None)
+        yield from (list(row) for row in cells)
+    finally:
+        book.close()
+
+
+def _computed(
+    values: Iterator[list[object]],
+    formulas: Iterator[list[object]],
+    header: list[str],
+    source: SourceSettings,
+) -> Iterator[list[object]]:
+    """Rows whose formula cells have no stored value, filled in or refused.
+
+    Excel stores each formula's value beside it; a file written by a program and
+    never opened in Excel has none, and would read as empty. A text formula
+    (``="11010519850307001X"``, written so that Excel keeps the digits) is the text
+    inside; any other formula cannot be computed here.
+    """
+    try:
+        # Both readers walk the same sheet, row for row and cell for cell.
+        pairs = zip(values, formulas, strict=False)
+        for number, (row, written) in enumerate(pairs, start=source.header_row + 1):
+            for index, (value, formula) in enumerate(zip(row, written, strict=False)):
+                if value is not None or not isinstance(formula, str):
+                    continue
+                if not formula.startswith("="):
+                    continue
+                match = _EXCEL_TEXT.fullmatch(formula)
+                if match is None:
+                    raise SourceError(
+                        str(source.path),
+                        f"a formula ({formula[:40]}) has no stored value",
+                        row=number,
+                        field=header[index] if index < len(header) else None,
+                        fix="open the file in Excel or WPS and save it, so that the "
+                        "computed values are stored, or export the values only",
+                    )
+                row[index] = match[1].replace('""', '"')
+            yield row
+    finally:
+        # Close both workbooks now, even when a row is refused part way.
+        for rows in (values, formulas):
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
 
 
 def _check_no_other_sheet_alike(

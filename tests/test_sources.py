@@ -606,3 +606,59 @@ def test_a_list_split_over_sheets_is_not_read_one_sheet_silently(
     assert [r.values for r in rows if isinstance(r, Row)] == [
         ["2", "王芳", "11010519850307001X"]
     ]
+
+
+def _formula_book(tmp_path: Path, formula: str, cached: bytes | None) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "姓名", "身份证号"])
+    sheet.append([1, "张伟", formula])
+    book.save(tmp_path / "written.xlsx")
+    if cached is None:
+        return tmp_path / "written.xlsx"
+    # What Excel does on saving: store each formula's value beside it.
+    _rewrite_sheets(
+        tmp_path / "written.xlsx",
+        tmp_path / "saved.xlsx",
+        rb'(<c r="C2")(><f>.*?</f>)<v ?/>',
+        rb'\1 t="str"\2<v>' + cached + b"</v>",
+    )
+    return tmp_path / "saved.xlsx"
+
+
+def test_xlsx_text_formula_without_a_stored_value_is_read_as_its_text(
+    tmp_path: Path,
+) -> None:
+    # A program writing ="..." so that Excel keeps the digits stores no value;
+    # read with stored values only, the ID number would be silently empty.
+    path = _formula_book(tmp_path, '="11010519850307001X"', None)
+
+    rows = list(open_extract(_source(path)).rows)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "张伟", "11010519850307001X"]
+    ]
+
+
+def test_xlsx_formula_values_stored_by_excel_are_read(tmp_path: Path) -> None:
+    path = _formula_book(tmp_path, '=B2&"0012"', b"110105198503070012")
+
+    rows = list(open_extract(_source(path)).rows)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "张伟", "110105198503070012"]
+    ]
+
+
+def test_xlsx_formula_without_a_stored_value_names_row_field_and_fix(
+    tmp_path: Path,
+) -> None:
+    path = _formula_book(tmp_path, "=TEXT(A2,0)", None)
+
+    with pytest.raises(SourceError) as caught:
+        list(open_extract(_source(path)).rows)
+
+    message = str(caught.value)
+    assert "row 2, field '身份证号'" in message and "has no stored value" in message
+    assert "save it" in message
