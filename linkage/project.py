@@ -60,6 +60,9 @@ class SourceSettings:
     trust: int = 1
     fields: Mapping[str, str] = field(default_factory=dict)
     sheet: str | None = None
+    header_row: int = 1
+    """The row (1-based) that holds the column names: 2 or 3 where a title line
+    such as "2024年城乡居民医保参保名单" sits above them; rows above it are skipped."""
     delimiter: str = ","
     id_scheme: str = "resident"
     """"resident" for Chinese identity documents (resident IDs, permits); "other"
@@ -339,6 +342,27 @@ def _parse_source(
             )
         )
     delimiter = _parse_delimiter(table, path, where, problems)
+    header_row = table.get("header_row", 1)
+    header_row_ok = (
+        isinstance(header_row, int)
+        and not isinstance(header_row, bool)
+        and header_row >= 1
+    )
+    if not header_row_ok:
+        problems.append(
+            Problem(
+                where,
+                f"header_row {header_row!r} is not a row number",
+                "the row holding the column names, 1 for the first row",
+            )
+        )
+    sheet = table.get("sheet")
+    if sheet is not None and not isinstance(sheet, str):
+        problems.append(
+            Problem(
+                where, f"sheet {sheet!r} is not a sheet name", 'such as sheet = "名单"'
+            )
+        )
     _check_source_keys(table, where, problems)
     # A source with only field problems still has its columns checked, so that the
     # person fixing the file sees those problems in the same report.
@@ -350,6 +374,8 @@ def _parse_source(
         or encoding not in ENCODINGS
         or id_scheme not in ID_SCHEMES
         or delimiter is None
+        or not header_row_ok
+        or (sheet is not None and not isinstance(sheet, str))
         or "record_id" not in fields
     ):
         return None
@@ -360,7 +386,8 @@ def _parse_source(
         encoding=encoding,
         trust=int(trust),
         fields=fields,
-        sheet=table.get("sheet"),
+        sheet=sheet,
+        header_row=int(header_row),
         delimiter=delimiter,
         id_scheme=id_scheme,
         extra_fields=extra_fields,
@@ -394,6 +421,7 @@ _SOURCE_KEYS = {
     "trust",
     "fields",
     "sheet",
+    "header_row",
     "delimiter",
     "id_scheme",
 }
@@ -485,16 +513,57 @@ def _check_columns(
         except SourceError as error:
             problems.append(Problem(where, str(error)))
             continue
-        for canonical, column in {**source.fields, **source.extra_fields}.items():
-            if column not in header:
-                problems.append(
-                    Problem(
-                        where,
-                        f"field {canonical!r} maps to column {column!r}, "
-                        f"which {source.path.name} does not have",
-                        _suggest(column, header, noun="column"),
-                    )
+        mapped = {**source.fields, **source.extra_fields}
+        missing = {f: c for f, c in mapped.items() if c not in header}
+        # Columns missing all together usually mean the header is elsewhere: below
+        # a title line, or on another sheet. Say where, rather than guess names.
+        elsewhere = _header_elsewhere(source) if missing else None
+        if elsewhere is not None:
+            columns = ", ".join(repr(column) for column in missing.values())
+            problems.append(
+                Problem(
+                    where,
+                    f"row {source.header_row} of {source.path.name} does not hold "
+                    f"the mapped columns {columns}",
+                    elsewhere,
                 )
+            )
+            continue
+        for canonical, column in missing.items():
+            problems.append(
+                Problem(
+                    where,
+                    f"field {canonical!r} maps to column {column!r}, "
+                    f"which {source.path.name} does not have",
+                    _suggest(column, header, noun="column"),
+                )
+            )
+
+
+def _header_elsewhere(source: SourceSettings) -> str | None:
+    """The setting that points at a header holding every mapped column, if one does."""
+    from linkage.errors import SourceError
+    from linkage.sources import locate_header
+
+    try:
+        found = locate_header(source)
+    except SourceError:
+        return None
+    if found is None:
+        return None
+    sheet, row = found
+    settings = [f"header_row = {row}"] if row != source.header_row else []
+    if sheet is not None and sheet != source.sheet:
+        settings.insert(0, f"sheet = {sheet!r}".replace("'", '"'))
+    if not settings:
+        return None
+    return (
+        f"the column names are in row {row}"
+        + (f" of sheet {sheet!r}" if sheet is not None else "")
+        + ": set "
+        + " and ".join(settings)
+        + " for this source"
+    )
 
 
 def _suggest(value: str, choices: Any, *, noun: str = "name") -> str:

@@ -18,9 +18,11 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -81,11 +83,112 @@ def open_extract(source: SourceSettings) -> Extract:
         raise SourceError(str(path), "file not found", fix="check the path")
     if path.stat().st_size == 0:
         raise SourceError(str(path), "the file is empty", fix="export it again")
+    _check_content_fits_suffix(source)
     if source.format == "xlsx":
         return _open_xlsx(source)
     if source.format == "parquet":
         return _open_parquet(source)
     return _open_csv(source)
+
+
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "xlsx", "an XLSX workbook (a zip archive)"),
+    (b"PAR1", "parquet", "a Parquet file"),
+    (b"\xd0\xcf\x11\xe0", "xls", "an old Excel .xls workbook"),
+)
+"""The first bytes of the binary formats people give the wrong file name."""
+
+
+def _check_content_fits_suffix(source: SourceSettings) -> None:
+    """Refuse a file whose bytes are another format than its name says.
+
+    A workbook saved as ``.csv`` would otherwise fail as "neither UTF-8 nor
+    GB18030", and a CSV renamed ``.xlsx`` as "not a zip file": neither says what to do.
+    """
+    with source.path.open("rb") as handle:
+        head = handle.read(8)
+    found = next((m for m in _MAGIC if head.startswith(m[0])), None)
+    expected = source.format
+    if found is not None and found[1] == expected:
+        return
+    name = source.path.name
+    if found is not None and found[1] == "xls":
+        raise SourceError(
+            str(source.path),
+            f"{name} is {found[2]}, a format yidang does not read",
+            fix="open it in Excel and save it as .xlsx (or CSV UTF-8)",
+        )
+    if found is not None:
+        suffix = ".xlsx" if found[1] == "xlsx" else ".parquet"
+        raise SourceError(
+            str(source.path),
+            f"{name} is {found[2]} but its name says {expected}",
+            fix=f"rename it to end in {suffix} and change path in the project file",
+        )
+    if expected != "csv":
+        raise SourceError(
+            str(source.path),
+            f"{name} is not {'an XLSX workbook' if expected == 'xlsx' else 'Parquet'}"
+            " (its bytes look like text, or it is damaged)",
+            fix="if it is a CSV or text export, rename it to end in .csv; "
+            "otherwise export it again",
+        )
+
+
+_HEADER_SEARCH_ROWS = 20
+"""How far down a file :func:`locate_header` looks for the column names."""
+
+
+def locate_header(source: SourceSettings) -> tuple[str | None, int] | None:
+    """Where a header holding every mapped column is: (sheet, row), or None.
+
+    Looks at the first rows of the file (of every sheet of a workbook, the sheet
+    the source names first) so that a project whose columns are "missing" can be
+    told the ``header_row`` or ``sheet`` to set. The sheet is None for a CSV.
+    """
+    wanted = {*source.fields.values(), *source.extra_fields.values()}
+    if source.format == "parquet" or not source.path.is_file():
+        return None
+    if source.format == "csv":
+        lines = _first_lines(source)
+        rows = csv.reader(lines, delimiter=source.delimiter)
+        return _row_holding(wanted, (list(row) for row in rows), None)
+    book = _open_workbook(source)
+    try:
+        sheets = sorted(book.worksheets, key=lambda sheet: sheet.title != source.sheet)
+        for sheet in sheets:
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(max_row=_HEADER_SEARCH_ROWS, values_only=True)
+            found = _row_holding(wanted, (list(r) for r in rows), sheet.title)
+            if found is not None:
+                return found
+        return None
+    finally:
+        book.close()
+
+
+def _first_lines(source: SourceSettings) -> list[str]:
+    with source.path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if source.encoding == "auto":
+        encoding = "utf-16" if head.startswith(_UTF16_BOMS) else "utf-8-sig"
+    else:
+        encoding = "utf-8-sig" if source.encoding in _UTF8 else source.encoding
+    text = head.decode(encoding, errors="replace")
+    if source.encoding == "auto" and "\ufffd" in text and encoding != "utf-16":
+        text = head.decode("gb18030", errors="replace")
+    return text.lstrip("\ufeff").splitlines()[:_HEADER_SEARCH_ROWS]
+
+
+def _row_holding(
+    wanted: set[str], rows: Iterator[list[object]], sheet: str | None
+) -> tuple[str | None, int] | None:
+    for number, row in enumerate(rows, start=1):
+        if number > _HEADER_SEARCH_ROWS:
+            break
+        if wanted <= {xlsx_cell_text(value).strip() for value in row}:
+            return sheet, number
+    return None
 
 
 def file_sha256(path: Path) -> str:
@@ -182,9 +285,18 @@ def _open_csv(source: SourceSettings) -> Extract:
     text, encoding = decode(data, source.encoding, path)
     # Whole-file splits and copies cost seconds on a large extract: look, don't cut.
     # A second BOM is no line break, quote or blank, so only the header skips it.
-    first_break = text.find("\n")
-    data_start = len(text) if first_break < 0 else first_break + 1
-    header_start = 1 if text.startswith("\ufeff") else 0
+    header_start = _line_start(text, source.header_row)
+    if header_start < 0:
+        raise SourceError(
+            path,
+            f"the file has fewer than {source.header_row} lines",
+            row=source.header_row,
+            fix="check header_row for this source",
+        )
+    header_break = text.find("\n", header_start)
+    data_start = len(text) if header_break < 0 else header_break + 1
+    if text.startswith("\ufeff", header_start):
+        header_start += 1
     header = _parse_header(text[header_start:data_start].rstrip("\r\n"), source)
     if _HAS_DATA.search(text, data_start) is None:
         # A registry with nothing to report this month is possible; say so.
@@ -205,6 +317,16 @@ def _open_csv(source: SourceSettings) -> Extract:
     return Extract(
         source=source, header=header, encoding=encoding, sha256=sha, rows=rows
     )
+
+
+def _line_start(text: str, line: int) -> int:
+    """Where the 1-based ``line`` of a text starts, or -1 when it has fewer lines."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return -1
+    return start
 
 
 _FAST_FROM_LINES = 10_000
@@ -270,7 +392,7 @@ def _read_unquoted(
     table = arrow_csv.read_csv(
         pa.BufferReader(body),
         read_options=arrow_csv.ReadOptions(
-            use_threads=False, skip_rows=1, column_names=names
+            use_threads=False, skip_rows=source.header_row, column_names=names
         ),
         parse_options=arrow_csv.ParseOptions(
             delimiter=source.delimiter,
@@ -283,18 +405,20 @@ def _read_unquoted(
             strings_can_be_null=False,
         ),
     )
-    table = table.append_column("row_number", _line_numbers(table.num_rows, skipped))
+    numbers = _line_numbers(table.num_rows, skipped, source.header_row + 1)
+    table = table.append_column("row_number", numbers)
     keep = pc.invert(pc.is_in(table["row_number"], pa.array(sorted(blank), pa.int64())))
     return table.filter(keep).rename_columns([*header, "row_number"]), rejects
 
 
-def _line_numbers(count: int, skipped: set[int]) -> pa.Array:
+def _line_numbers(count: int, skipped: set[int], first: int) -> pa.Array:
     """Line numbers of Arrow's rows, given the lines its row handler took out.
 
-    The data starts on line 2; of the first ``count + len(skipped)`` lines from there,
-    at most ``len(skipped)`` were taken out, so the first ``count`` left are the rows'.
+    The data starts on line ``first``; of the first ``count + len(skipped)`` lines
+    from there, at most ``len(skipped)`` were taken out, so the first ``count`` left
+    are the rows'.
     """
-    lines = np.arange(2, 2 + count + len(skipped), dtype=np.int64)
+    lines = np.arange(first, first + count + len(skipped), dtype=np.int64)
     if skipped:
         lines = lines[~np.isin(lines, np.fromiter(skipped, np.int64, len(skipped)))]
     return pa.array(lines[:count], pa.int64())
@@ -306,8 +430,16 @@ def _parse_header(line: str, source: SourceSettings) -> list[str]:
     ]
     if not any(header):
         raise SourceError(
-            str(source.path), "the first row (the header) is empty", row=1
+            str(source.path),
+            f"row {source.header_row} (the header) is empty",
+            row=source.header_row,
+            fix="set header_row to the row that holds the column names",
         )
+    _check_unique(header, source)
+    return header
+
+
+def _check_unique(header: list[str], source: SourceSettings) -> None:
     # Trailing empty columns are common in spreadsheet exports: unnamed columns can
     # hold nothing a project maps, so only named columns must be unique.
     seen: set[str] = set()
@@ -316,11 +448,10 @@ def _parse_header(line: str, source: SourceSettings) -> list[str]:
             raise SourceError(
                 str(source.path),
                 f"column {name!r} appears twice in the header",
-                row=1,
+                row=source.header_row,
                 fix="rename one of them",
             )
         seen.add(name)
-    return header
 
 
 def _csv_rows(
@@ -331,7 +462,7 @@ def _csv_rows(
     A quoted field may span lines; a quote that never closes within a few lines is a
     broken row, rejected alone so that it cannot swallow the rest of the file.
     """
-    index, width, path = 1, len(header), str(source.path)
+    index, width, path = source.header_row, len(header), str(source.path)
     while index < len(lines):
         number, line = index + 1, lines[index].rstrip("\r")
         index += 1
@@ -405,6 +536,8 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
+        if value != value:  # NaN: pandas' empty cell
+            return ""
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(value)
@@ -414,34 +547,224 @@ def cell_text(value: object) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and value == value.to_integral()
+    ):
+        # Exact, unlike a float: a DECIMAL(20, 2) ID column keeps every digit.
+        return f"{value.to_integral():f}"
     return str(value)
 
 
-def _open_xlsx(source: SourceSettings) -> Extract:
-    import openpyxl
+def xlsx_cell_text(value: object) -> str:
+    """An XLSX cell as text: :func:`cell_text`, knowing that Excel numbers are doubles.
 
-    path = str(source.path)
+    A numeric cell holds a double, good for 15 significant digits, whatever the XML
+    spells: an 18-digit ID number typed into Excel is stored with its last digits
+    zeroed, and some writers spell that double as an integer (``110105198503070000``).
+    Any integer of 16 digits or more in a numeric cell is therefore written in
+    scientific notation, which ID standardisation flags as unrecoverable, instead of
+    passing for a genuine (and 1 time in 11 check-valid) number.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return repr(float(value))
+    return cell_text(value)
+
+
+def _open_xlsx(source: SourceSettings) -> Extract:
+    book = _open_workbook(source)
     try:
-        book = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged file
-        raise SourceError(path, f"not a readable XLSX workbook ({error})") from error
-    if source.sheet is not None and source.sheet not in book.sheetnames:
+        sheet, cells, header = _xlsx_header(book, source)
+        values: Iterator[list[object]] = _closing(book, (list(row) for row in cells))
+    except BaseException:
+        book.close()
+        raise
+    if _has_formulas(source.path):
+        values = _computed(values, _formulas(source, sheet.title), header, source)
+    rows = _table_rows(
+        values, header, source, first_row=source.header_row + 1, text=xlsx_cell_text
+    )
+    sha = file_sha256(source.path)
+    return Extract(source=source, header=header, encoding="xlsx", sha256=sha, rows=rows)
+
+
+def _xlsx_header(
+    book: Any, source: SourceSettings
+) -> tuple[Any, Iterator[tuple[object, ...]], list[str]]:
+    """The sheet to read, its rows after the header, and the header."""
+    path = str(source.path)
+    sheet = _pick_sheet(book, source)
+    # Some exporters write a worksheet dimension of "A1" whatever the sheet holds;
+    # read-only openpyxl trusts it and would read one cell. Read what is there.
+    sheet.reset_dimensions()
+    cells = sheet.iter_rows(values_only=True)
+    for _ in range(source.header_row - 1):
+        next(cells, None)
+    first = next(cells, None)
+    where = f"sheet {sheet.title!r}"
+    if first is None:
+        message = (
+            f"{where} is empty"
+            if source.header_row == 1
+            else f"{where} has no row {source.header_row} (header_row)"
+        )
+        raise SourceError(path, message, fix="check the sheet and header_row")
+    header = [xlsx_cell_text(value).strip() for value in first]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
         raise SourceError(
             path,
+            f"row {source.header_row} (the header) of {where} is empty",
+            row=source.header_row,
+            fix="set header_row to the row that holds the column names",
+        )
+    _check_unique(header, source)
+    if source.sheet is None:
+        _check_no_other_sheet_alike(book, sheet, header, source)
+    return sheet, cells, header
+
+
+_FORMULA = re.compile(rb"<f[ >/]")
+"""A formula element in a worksheet's XML."""
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of a workbook holds a formula, streamed, not loaded."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            if not name.startswith("xl/worksheets/") or not name.endswith(".xml"):
+                continue
+            with book.open(name) as part:
+                tail = b""
+                for block in iter(lambda: part.read(1 << 20), b""):
+                    if _FORMULA.search(tail + block):
+                        return True
+                    tail = block[-3:]
+    return False
+
+
+def _closing(book: Any, rows: Iterator[list[object]]) -> Iterator[list[object]]:
+    """The rows of a read-only workbook, closing its file when done or abandoned."""
+    try:
+        yield from rows
+    finally:
+        book.close()
+
+
+def _formulas(source: SourceSettings, title: str) -> Iterator[list[object]]:
+    """The sheet's cells as written: a formula cell gives its formula text."""
+    import openpyxl
+
+    # Opened only once the rows are read: a header check never opens it.
+    book = openpyxl.load_workbook(source.path, read_only=True, data_only=False)
+    try:
+        sheet = book[title]
+        sheet.reset_dimensions()
+        cells = sheet.iter_rows(values_only=True)
+        for _ in range(source.header_row):
+            next(cells, None)
+        yield from (list(row) for row in cells)
+    finally:
+        book.close()
+
+
+def _computed(
+    values: Iterator[list[object]],
+    formulas: Iterator[list[object]],
+    header: list[str],
+    source: SourceSettings,
+) -> Iterator[list[object]]:
+    """Rows whose formula cells have no stored value, filled in or refused.
+
+    Excel stores each formula's value beside it; a file written by a program and
+    never opened in Excel has none, and would read as empty. A text formula
+    (``="11010519850307001X"``, written so that Excel keeps the digits) is the text
+    inside; any other formula cannot be computed here.
+    """
+    try:
+        # Both readers walk the same sheet, row for row and cell for cell.
+        pairs = zip(values, formulas, strict=False)
+        for number, (row, written) in enumerate(pairs, start=source.header_row + 1):
+            for index, (value, formula) in enumerate(zip(row, written, strict=False)):
+                if value is not None or not isinstance(formula, str):
+                    continue
+                if not formula.startswith("="):
+                    continue
+                match = _EXCEL_TEXT.fullmatch(formula)
+                if match is None:
+                    raise SourceError(
+                        str(source.path),
+                        f"a formula ({formula[:40]}) has no stored value",
+                        row=number,
+                        field=header[index] if index < len(header) else None,
+                        fix="open the file in Excel or WPS and save it, so that the "
+                        "computed values are stored, or export the values only",
+                    )
+                row[index] = match[1].replace('""', '"')
+            yield row
+    finally:
+        # Close both workbooks now, even when a row is refused part way.
+        for rows in (values, formulas):
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
+
+
+def _check_no_other_sheet_alike(
+    book: Any, read: Any, header: list[str], source: SourceSettings
+) -> None:
+    """Refuse to read one sheet silently when others hold rows of the same list.
+
+    Exports split a long list over several sheets (by township, or at a row limit);
+    reading only the first would lose the rest without a word.
+    """
+    alike = []
+    for other in book.worksheets:
+        if other.title == read.title:
+            continue
+        other.reset_dimensions()
+        rows = other.iter_rows(
+            min_row=source.header_row, max_row=source.header_row, values_only=True
+        )
+        first = next(rows, None) or ()
+        names = [xlsx_cell_text(value).strip() for value in first]
+        if [name for name in names if name] == [name for name in header if name]:
+            alike.append(other.title)
+    if alike:
+        titles = ", ".join(repr(title) for title in [read.title, *alike])
+        raise SourceError(
+            str(source.path),
+            f"sheets {titles} have the same columns; only one would be read",
+            fix="add one [[sources]] per sheet, each with its own name and "
+            'sheet = "..." (they may share the path), or set sheet to the one to read',
+        )
+
+
+def _open_workbook(source: SourceSettings) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(source.path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise SourceError(
+            str(source.path),
+            f"not a readable XLSX workbook ({error})",
+            fix="the file may be cut short or damaged: export it again",
+        ) from error
+
+
+def _pick_sheet(book: Any, source: SourceSettings) -> Any:
+    if source.sheet is not None and source.sheet not in book.sheetnames:
+        raise SourceError(
+            str(source.path),
             f"no sheet named {source.sheet!r}",
             fix=f"use one of {book.sheetnames}",
         )
-    sheet = book[source.sheet] if source.sheet else book.worksheets[0]
-    cells = sheet.iter_rows(values_only=True)
-    first = next(cells, None)
-    if first is None:
-        raise SourceError(path, "the sheet is empty", fix="export it again")
-    header = [cell_text(value).strip() for value in first]
-    while header and not header[-1]:
-        header.pop()
-    rows = _table_rows((list(row) for row in cells), header, source, first_row=2)
-    sha = file_sha256(source.path)
-    return Extract(source=source, header=header, encoding="xlsx", sha256=sha, rows=rows)
+    return book[source.sheet] if source.sheet else book.worksheets[0]
 
 
 def _open_parquet(source: SourceSettings) -> Extract:
@@ -451,7 +774,11 @@ def _open_parquet(source: SourceSettings) -> Extract:
     try:
         parquet = pq.ParquetFile(source.path)
     except Exception as error:  # pyarrow raises ArrowInvalid, OSError and others
-        raise SourceError(path, f"not a readable Parquet file ({error})") from error
+        raise SourceError(
+            path,
+            f"not a readable Parquet file ({error})",
+            fix="the file may be cut short or damaged: export it again",
+        ) from error
     header = list(parquet.schema_arrow.names)
 
     def values() -> Iterator[list[object]]:
@@ -459,7 +786,7 @@ def _open_parquet(source: SourceSettings) -> Extract:
             columns = [column.to_pylist() for column in batch.columns]
             yield from (list(row) for row in zip(*columns, strict=True))
 
-    rows = _table_rows(values(), header, source, first_row=1)
+    rows = _table_rows(values(), header, source, first_row=1, text=cell_text)
     sha = file_sha256(source.path)
     return Extract(
         source=source, header=header, encoding="parquet", sha256=sha, rows=rows
@@ -472,11 +799,17 @@ def _table_rows(
     source: SourceSettings,
     *,
     first_row: int,
+    text: Callable[[object], str],
 ) -> Iterator[Row]:
     width = len(header)
+    found = False
     for number, row in enumerate(cells, start=first_row):
-        values = [cell_text(value) for value in row[:width]]
+        values = [text(value) for value in row[:width]]
         if not any(values):
             continue
         values.extend([""] * (width - len(values)))
+        found = True
         yield Row(number, values)
+    if not found:
+        # A registry with nothing to report this month is possible; say so.
+        logger.warning("%s has a header but no data rows", source.path)

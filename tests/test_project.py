@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from linkage.errors import ProjectError
@@ -156,3 +157,54 @@ def test_common_names_of_the_supported_encodings_are_accepted(
 def test_an_unsupported_encoding_is_still_a_problem(write_project) -> None:
     with pytest.raises(ProjectError, match="unknown encoding 'latin-1'"):
         load_project(write_project(CSV, encoding="latin-1"))
+
+
+def test_a_header_below_a_title_line_is_found_and_the_setting_named(
+    write_project,
+) -> None:
+    titled = "2024年城乡居民医保参保名单,,\n" + CSV
+    path = write_project(titled)
+
+    with pytest.raises(ProjectError) as caught:
+        load_project(path)
+
+    assert len(caught.value.problems) == 1
+    assert "set header_row = 2 for this source" in str(caught.value)
+    assert (
+        load_project(write_project(titled, extra_toml="header_row = 2"))
+        .source("hukou")
+        .header_row
+        == 2
+    )
+
+
+def test_a_workbook_whose_list_is_on_another_sheet_names_the_sheet(
+    write_project, tmp_path: Path
+) -> None:
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "填表说明"
+    notes.append(["本表由系统导出"])
+    names = book.create_sheet("参保名单")
+    names.append(["2024年参保名单"])
+    names.append(["编号", "姓名", "身份证号"])
+    names.append([1, "张伟", "110105198503070012"])
+    path = write_project("", file_name="list.xlsx")  # the fixture writes the TOML
+    book.save(tmp_path / "list.xlsx")
+
+    with pytest.raises(ProjectError) as caught:
+        load_project(path)
+
+    assert 'set sheet = "参保名单" and header_row = 2' in str(caught.value)
+    fixed = write_project(
+        "", file_name="list.xlsx", extra_toml='sheet = "参保名单"\nheader_row = 2'
+    )
+    book.save(tmp_path / "list.xlsx")
+    assert load_project(fixed).source("hukou").sheet == "参保名单"
+
+
+@pytest.mark.parametrize("value", ["0", '"2"', "true", "-1"])
+def test_header_row_must_be_a_row_number(write_project, value: str) -> None:
+    with pytest.raises(ProjectError, match="is not a row number"):
+        load_project(write_project(CSV, extra_toml=f"header_row = {value}"))

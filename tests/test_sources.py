@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import zipfile
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -10,10 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from linkage import sources
-from linkage.errors import ProjectError
+from linkage.errors import ProjectError, SourceError
 from linkage.load import load_project as load_into_store
-from linkage.project import Project, load_project
-from linkage.sources import Reject, Row, cell_text, open_extract
+from linkage.project import Project, SourceSettings, load_project
+from linkage.schema import SourceKind
+from linkage.sources import Reject, Row, cell_text, open_extract, xlsx_cell_text
 from linkage.store import Store
 
 HEADER = "编号,姓名,身份证号\n"
@@ -338,3 +344,321 @@ def test_trailing_unnamed_columns_load_on_both_paths(
 def test_a_named_column_twice_is_still_an_error(write_project) -> None:
     with pytest.raises(ProjectError, match="appears twice"):
         load_project(write_project("编号,姓名,身份证号,姓名\n1,张伟,1,张伟\n"))
+
+
+def _source(path: Path, **settings: object) -> SourceSettings:
+    fields = {"record_id": "编号", "name": "姓名", "id_number": "身份证号"}
+    return SourceSettings(
+        name="s",
+        kind=SourceKind.OTHER,
+        path=path,
+        fields=fields,
+        **settings,  # type: ignore[arg-type]
+    )
+
+
+def test_xlsx_integer_of_16_or_more_digits_is_never_taken_as_an_id(
+    tmp_path: Path,
+) -> None:
+    # Excel keeps numbers as doubles: 110105198503070012 typed in is stored with
+    # its last digits zeroed, and some writers (Rust's, for one) spell that double
+    # as an integer, which openpyxl then reads as an int.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "姓名", "身份证号", "电话"])
+    sheet.append([1, "张伟", 110105198503070012, 13812345678])
+    sheet.append([2, "王芳", 130503670401001, 13912345678.0])
+    book.save(tmp_path / "float.xlsx")
+    _rewrite_sheets(
+        tmp_path / "float.xlsx",
+        tmp_path / "a.xlsx",
+        rb"<v>1\.1010519850307e\+17</v>",
+        b"<v>110105198503070000</v>",
+    )
+
+    rows = list(open_extract(_source(tmp_path / "a.xlsx")).rows)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "张伟", "1.1010519850307e+17", "13812345678"],
+        ["2", "王芳", "130503670401001", "13912345678"],
+    ]
+    assert xlsx_cell_text(999_999_999_999_999) == "999999999999999"
+
+
+def test_xlsx_dates_are_read_from_date_cells_and_date_formatted_numbers(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "出生日期"])
+    sheet.append([1, dt.datetime(1985, 3, 7)])
+    sheet.append([2, 31113])
+    sheet.cell(row=3, column=2).number_format = "yyyy/m/d"
+    book.save(tmp_path / "d.xlsx")
+
+    source = _source(tmp_path / "d.xlsx")
+    source = replace(source, fields={"record_id": "编号", "birth_date": "出生日期"})
+    rows = list(open_extract(source).rows)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "1985-03-07"],
+        ["2", "1985-03-07"],
+    ]
+
+
+def test_xlsx_header_below_a_title_row_is_read_with_header_row(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2024年城乡居民医保参保名单"])
+    sheet.merge_cells("A1:C1")
+    sheet.append([])
+    sheet.append(["编号", "姓名", "身份证号"])
+    sheet.append([1, "张伟", "110105198503070012"])
+    sheet.append([])
+    sheet.append([None, None, None])
+    book.save(tmp_path / "t.xlsx")
+
+    extract = open_extract(_source(tmp_path / "t.xlsx", header_row=3))
+
+    assert extract.header == ["编号", "姓名", "身份证号"]
+    assert [(r.number, r.values) for r in extract.rows if isinstance(r, Row)] == [
+        (4, ["1", "张伟", "110105198503070012"])
+    ]
+    assert sources.locate_header(_source(tmp_path / "t.xlsx")) == ("Sheet", 3)
+
+
+def test_xlsx_with_a_wrong_dimension_record_is_read_in_full(tmp_path: Path) -> None:
+    # Some exporters write <dimension ref="A1"/> whatever the sheet holds; read-only
+    # openpyxl trusts it unless told otherwise, and would read one cell.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "姓名", "身份证号"])
+    sheet.append([1, "张伟", "110105198503070012"])
+    book.save(tmp_path / "full.xlsx")
+    _rewrite_sheets(
+        tmp_path / "full.xlsx",
+        tmp_path / "a1.xlsx",
+        rb'<dimension ref="[^"]*"\s*/>',
+        b'<dimension ref="A1"/>',
+    )
+
+    extract = open_extract(_source(tmp_path / "a1.xlsx"))
+
+    assert extract.header == ["编号", "姓名", "身份证号"]
+    assert [r.values for r in extract.rows if isinstance(r, Row)] == [
+        ["1", "张伟", "110105198503070012"]
+    ]
+
+
+def _rewrite_sheets(
+    original: Path, rewritten: Path, pattern: bytes, replacement: bytes
+) -> None:
+    """Copy a workbook, substituting ``pattern`` in its worksheets' XML."""
+    made = 0
+    with (
+        zipfile.ZipFile(original) as source,
+        zipfile.ZipFile(rewritten, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data, count = re.subn(pattern, replacement, data)
+                made += count
+            target.writestr(item, data)
+    assert made, "the workbook no longer holds what the test rewrites"
+
+
+def test_csv_header_below_title_lines_keeps_line_numbers(tmp_path: Path) -> None:
+    text = "2024年参保名单\n\n编号,姓名,身份证号\n1,张伟,110105198503070012\n2,王芳\n"
+    (tmp_path / "t.csv").write_text(text, encoding="gb18030")
+
+    extract = open_extract(_source(tmp_path / "t.csv", header_row=3))
+    rows = list(extract.rows)
+
+    assert extract.header == ["编号", "姓名", "身份证号"]
+    assert isinstance(rows[0], Row) and rows[0].number == 4
+    assert isinstance(rows[1], Reject) and rows[1].row == 5
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "expected"),
+    [
+        ("xlsx", "hukou.csv", "rename it to end in .xlsx"),
+        ("parquet", "hukou.csv", "rename it to end in .parquet"),
+        ("csv", "hukou.xlsx", "rename it to end in .csv"),
+        ("xls", "hukou.xlsx", "save it as .xlsx"),
+    ],
+)
+def test_a_file_whose_bytes_are_another_format_than_its_name_says(
+    tmp_path: Path, make: str, name: str, expected: str
+) -> None:
+    path = tmp_path / name
+    if make == "xlsx":
+        book = openpyxl.Workbook()
+        book.save(path)
+    elif make == "parquet":
+        pq.write_table(pa.table({"编号": ["1"]}), path)
+    elif make == "xls":
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    else:
+        path.write_text(HEADER + "1,张伟,110105198503070012\n", encoding="utf-8")
+
+    with pytest.raises(SourceError, match=expected) as caught:
+        open_extract(_source(path))
+
+    assert name in str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "parquet"])
+def test_a_truncated_workbook_or_parquet_file_says_export_it_again(
+    tmp_path: Path, suffix: str
+) -> None:
+    whole = tmp_path / f"whole.{suffix}"
+    if suffix == "xlsx":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["编号", "姓名", "身份证号"])
+        book.save(whole)
+    else:
+        pq.write_table(pa.table({"编号": ["1"], "姓名": ["张伟"]}), whole)
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut.{suffix}"
+    cut.write_bytes(data[: len(data) // 2])
+
+    with pytest.raises(SourceError, match="export it again") as caught:
+        open_extract(_source(cut))
+
+    assert f"cut.{suffix}" in str(caught.value)
+
+
+def test_empty_and_header_only_workbooks(tmp_path: Path, caplog) -> None:
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "姓名", "身份证号"])
+    book.save(tmp_path / "header.xlsx")
+
+    with pytest.raises(SourceError, match="sheet 'Sheet' is empty"):
+        open_extract(_source(tmp_path / "empty.xlsx"))
+    with caplog.at_level("WARNING", logger="linkage.sources"):
+        assert list(open_extract(_source(tmp_path / "header.xlsx")).rows) == []
+    assert "header but no data rows" in caplog.text
+
+
+def test_parquet_typed_columns_are_read_as_exact_text(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "编号": pa.array([1, 2], pa.int64()),
+            "身份证号": pa.array([110105198503070012, None], pa.int64()),
+            "出生日期": pa.array([dt.date(1985, 3, 7), None], pa.date32()),
+            "性别": pa.array([1, 2], pa.int8()),
+            "在册": pa.array([True, None]),
+            "证号": pa.array(
+                [Decimal("110105198503070012"), Decimal("1.50")], pa.decimal128(20, 2)
+            ),
+            "电话": pa.array([13812345678.0, float("nan")], pa.float64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "t.parquet")
+
+    rows = list(open_extract(_source(tmp_path / "t.parquet")).rows)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        [
+            "1",
+            "110105198503070012",
+            "1985-03-07",
+            "1",
+            "1",
+            "110105198503070012",
+            "13812345678",
+        ],
+        ["2", "", "", "2", "", "1.50", ""],
+    ]
+
+
+def test_a_list_split_over_sheets_is_not_read_one_sheet_silently(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "城关镇"
+    first.append(["编号", "姓名", "身份证号"])
+    first.append([1, "张伟", "110105198503070012"])
+    second = book.create_sheet("东坝乡")
+    second.append(["编号", "姓名", "身份证号"])
+    second.append([2, "王芳", "11010519850307001X"])
+    book.create_sheet("说明").append(["本表由系统导出"])
+    book.save(tmp_path / "towns.xlsx")
+
+    with pytest.raises(SourceError, match="'城关镇', '东坝乡' have the same columns"):
+        open_extract(_source(tmp_path / "towns.xlsx"))
+    rows = list(open_extract(_source(tmp_path / "towns.xlsx", sheet="东坝乡")).rows)
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["2", "王芳", "11010519850307001X"]
+    ]
+
+
+def _formula_book(tmp_path: Path, formula: str, cached: bytes | None) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "姓名", "身份证号"])
+    sheet.append([1, "张伟", formula])
+    book.save(tmp_path / "written.xlsx")
+    if cached is None:
+        return tmp_path / "written.xlsx"
+    # What Excel does on saving: store each formula's value beside it.
+    _rewrite_sheets(
+        tmp_path / "written.xlsx",
+        tmp_path / "saved.xlsx",
+        rb'(<c r="C2")(><f>.*?</f>)<v ?/>',
+        rb'\1 t="str"\2<v>' + cached + b"</v>",
+    )
+    return tmp_path / "saved.xlsx"
+
+
+def test_xlsx_text_formula_without_a_stored_value_is_read_as_its_text(
+    tmp_path: Path,
+) -> None:
+    # A program writing ="..." so that Excel keeps the digits stores no value;
+    # read with stored values only, the ID number would be silently empty.
+    path = _formula_book(tmp_path, '="11010519850307001X"', None)
+
+    rows = list(open_extract(_source(path)).rows)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "张伟", "11010519850307001X"]
+    ]
+
+
+def test_xlsx_formula_values_stored_by_excel_are_read(tmp_path: Path) -> None:
+    path = _formula_book(tmp_path, '=B2&"0012"', b"110105198503070012")
+
+    rows = list(open_extract(_source(path)).rows)
+
+    assert [r.values for r in rows if isinstance(r, Row)] == [
+        ["1", "张伟", "110105198503070012"]
+    ]
+
+
+def test_xlsx_formula_without_a_stored_value_names_row_field_and_fix(
+    tmp_path: Path,
+) -> None:
+    path = _formula_book(tmp_path, "=TEXT(A2,0)", None)
+
+    with pytest.raises(SourceError) as caught:
+        list(open_extract(_source(path)).rows)
+
+    message = str(caught.value)
+    assert "row 2, field '身份证号'" in message and "has no stored value" in message
+    assert "save it" in message
