@@ -23,15 +23,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import duckdb
 import pytest
-
-from evaluation.metrics import LinkageMetrics, evaluate, read_assignment
-from linkage.pipeline import RunResult, run_project
+from unseen import Measured, SourceEntry, check_character, measure, project_file
 
 PERSONS = 300
 SEED = 20261204
-MODEL = Path(__file__).resolve().parents[1] / "models" / "person.json"
 REGIONS = Path(__file__).resolve().parents[1] / "linkage" / "data" / "regions.csv"
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
@@ -54,7 +50,6 @@ _TRADITIONAL = dict(
 )
 _HOMOPHONES = dict(zip("伟芳丽明华军静杰", "玮方莉铭桦君靜洁", strict=True))
 _MOBILE_PREFIXES = ("130", "135", "138", "139", "150", "158", "177", "186", "189")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
@@ -76,14 +71,6 @@ class Person:
     @property
     def old_id_number(self) -> str:
         return f"{self.region}{self.birth:%y%m%d}{self.sequence:03d}"
-
-
-def check_character(body: str) -> str:
-    """ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    total = sum(
-        int(digit) * weight for digit, weight in zip(body, _WEIGHTS, strict=True)
-    )
-    return "10X98765432"[total % 11]
 
 
 @cache
@@ -310,27 +297,19 @@ def write_registries(folder: Path) -> dict[tuple[str, str], str]:
 
 
 def _project_file() -> str:
-    parts = [
-        "[run]",
-        'name = "unseen-exports"',
-        'store = "store/yidang.duckdb"',
-        f"model = {str(MODEL)!r}",
-        "",
-    ]
-    for trust, office in enumerate(OFFICES, start=1):
-        parts += [
-            "[[sources]]",
-            f'name = "{office.name}"',
-            f'kind = "{office.kind}"',
-            f'path = "{office.file}"',
-            'encoding = "auto"',
-            f"delimiter = {json.dumps(office.delimiter)}",
-            f"trust = {trust}",
-            "[sources.fields]",
-            *(f'{field} = "{column}"' for field, column in office.header.items()),
-            "",
-        ]
-    return "\n".join(parts)
+    return project_file(
+        "unseen-exports",
+        [
+            SourceEntry(
+                office.name,
+                office.kind,
+                office.file,
+                office.header,
+                ('encoding = "auto"', f"delimiter = {json.dumps(office.delimiter)}"),
+            )
+            for office in OFFICES
+        ],
+    )
 
 
 # The run and its measurements ---------------------------------------------------
@@ -355,41 +334,11 @@ UNEXPECTED_FLAGS = {
 them was written in a form a registry really uses."""
 
 
-@dataclass(frozen=True)
-class Measured:
-    run: RunResult
-    truth: dict[tuple[str, str], str]
-    clusters: list[dict[str, str]]
-    rejects: list[dict[str, str]]
-    flags: dict[str, int]
-    metrics: LinkageMetrics
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _flag_counts(store: Path) -> dict[str, int]:
-    with duckdb.connect(str(store), read_only=True) as con:
-        rows = con.execute("SELECT code, count(*) FROM yd_flags GROUP BY code")
-        return dict(rows.fetchall())
-
-
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> Measured:
     folder = tmp_path_factory.mktemp("unseen")
     truth = write_registries(folder)
-    run = run_project(folder / "project.toml")
-    predicted = read_assignment(run.outputs["clusters.csv"], "person_id")
-    return Measured(
-        run=run,
-        truth=truth,
-        clusters=_rows(run.outputs["clusters.csv"]),
-        rejects=_rows(run.outputs["rejects.csv"]),
-        flags=_flag_counts(run.project.run.store),
-        metrics=evaluate(predicted, truth),
-    )
+    return measure(folder / "project.toml", truth)
 
 
 def test_every_unseen_record_is_clustered_exactly_once(measured: Measured) -> None:

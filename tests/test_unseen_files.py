@@ -14,7 +14,6 @@ maker of ``test_unseen_exports``; the run uses the shipped model.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 import re
@@ -29,14 +28,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from test_unseen_exports import Person, _id_variant, _name_variant, make_person
+from unseen import Measured, SourceEntry, Truth, measure, project_file
 
-from evaluation.metrics import LinkageMetrics, evaluate, read_assignment
-from linkage.pipeline import RunResult, run_project
 from linkage.schema import SourceKind
 
 PERSONS = 240
 SEED = 20261205
-MODEL = Path(__file__).resolve().parents[1] / "models" / "person.json"
 
 Values = dict[str, object]
 """One record as the cells an office writes: column name -> typed value."""
@@ -476,29 +473,13 @@ def _write_births(folder: Path, persons: list[Person], rng: random.Random) -> in
 
 
 def _project_file() -> str:
-    parts = [
-        "[run]",
-        'name = "unseen-files"',
-        'store = "store/yidang.duckdb"',
-        f"model = {str(MODEL)!r}",
-        "",
+    sources = [
+        SourceEntry(r.name, r.kind, r.file, r.fields, (r.settings,)) for r in REGISTRIES
     ]
-    sources = [(r.name, r.kind, r.file, r.fields, r.settings) for r in REGISTRIES] + [
-        ("chusheng", "birth_certificate", "出生医学证明.xlsx", BIRTH_FIELDS, "")
-    ]
-    for trust, (name, kind, file, fields, settings) in enumerate(sources, start=1):
-        parts += [
-            "[[sources]]",
-            f'name = "{name}"',
-            f'kind = "{kind}"',
-            f'path = "{file}"',
-            f"trust = {trust}",
-            settings,
-            "[sources.fields]",
-            *(f'{field} = "{column}"' for field, column in fields.items()),
-            "",
-        ]
-    return "\n".join(parts)
+    births = SourceEntry(
+        "chusheng", "birth_certificate", "出生医学证明.xlsx", BIRTH_FIELDS
+    )
+    return project_file("unseen-files", [*sources, births])
 
 
 # The run and its measurements ---------------------------------------------------
@@ -506,37 +487,18 @@ def _project_file() -> str:
 EXPECTED_REJECTS = [("qita", "no record id"), ("qita", "record id already used")]
 
 
-@dataclass(frozen=True)
-class Measured:
-    run: RunResult
-    truth: dict[tuple[str, str], str]
-    lost: set[str]
-    clusters: list[dict[str, str]]
-    rejects: list[dict[str, str]]
-    metrics: LinkageMetrics
-    store: Path
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Truth, set[str]]:
+    """The extracts' folder, their truth, and the records whose ID a cell lost."""
+    folder = tmp_path_factory.mktemp("files")
+    truth, lost = write_registries(folder)
+    return folder, truth, lost
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory: pytest.TempPathFactory) -> Measured:
-    folder = tmp_path_factory.mktemp("files")
-    truth, lost = write_registries(folder)
-    run = run_project(folder / "project.toml")
-    predicted = read_assignment(run.outputs["clusters.csv"], "person_id")
-    return Measured(
-        run=run,
-        truth=truth,
-        lost=lost,
-        clusters=_rows(run.outputs["clusters.csv"]),
-        rejects=_rows(run.outputs["rejects.csv"]),
-        metrics=evaluate(predicted, truth),
-        store=run.project.run.store,
-    )
+def measured(written: tuple[Path, Truth, set[str]]) -> Measured:
+    folder, truth, _ = written
+    return measure(folder / "project.toml", truth)
 
 
 def test_every_source_kind_loads_and_every_record_is_accounted_for(
@@ -564,8 +526,9 @@ def test_only_the_bad_rows_are_rejected_with_file_and_row(measured: Measured) ->
 
 
 def test_ids_lost_in_numeric_excel_cells_are_flagged_never_keys(
-    measured: Measured,
+    measured: Measured, written: tuple[Path, Truth, set[str]]
 ) -> None:
+    lost = written[2]
     with duckdb.connect(str(measured.store), read_only=True) as con:
         flagged = {
             record_id
@@ -577,18 +540,15 @@ def test_ids_lost_in_numeric_excel_cells_are_flagged_never_keys(
         keyed = con.execute(
             "SELECT count(*) FROM yd_persons WHERE source = 'yanglao' "
             "AND id_key IS NOT NULL AND list_contains(?, record_id)",
-            [sorted(measured.lost)],
+            [sorted(lost)],
         ).fetchone()
 
-    assert flagged == measured.lost
+    assert flagged == lost
     assert keyed == (0,)
 
 
 def test_typed_cells_are_understood(measured: Measured) -> None:
     with duckdb.connect(str(measured.store), read_only=True) as con:
-        codes = dict(
-            con.execute("SELECT code, count(*) FROM yd_flags GROUP BY code").fetchall()
-        )
         no_id = con.execute(
             "SELECT count(*) FROM yd_records "
             "WHERE source = 'hukou' AND (id_number IS NULL OR id_number LIKE '=%')"
@@ -596,8 +556,8 @@ def test_typed_cells_are_understood(measured: Measured) -> None:
 
     assert no_id == (0,)
     for code in ("date_unparsed", "id_malformed", "id_wrong_length", "phone_invalid"):
-        assert code not in codes, codes
-    assert codes.get("id_unrecoverable") == LOST_IDS
+        assert code not in measured.flags, measured.flags
+    assert measured.flags.get("id_unrecoverable") == LOST_IDS
 
 
 def test_links_files_of_every_kind_accurately(measured: Measured) -> None:

@@ -26,22 +26,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from unseen import Measured, SourceEntry, check_character, measure, project_file
 
-from evaluation.metrics import (
-    LinkageMetrics,
-    cluster_errors,
-    evaluate,
-    read_assignment,
-)
-from linkage.pipeline import RunResult, run_project
+from evaluation.metrics import cluster_errors
 
 PERSONS = 320
 SEED = 20261205
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "person.json"
 REGIONS = ROOT / "linkage" / "data" / "regions.csv"
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾吕于钟"
 _COMPOUNDS = ("欧阳", "司马", "上官", "诸葛", "尉迟", "东方", "皇甫", "令狐", "慕容")
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红玉春海燕晨宇浩然"
@@ -85,12 +78,6 @@ _FOREIGN = (
 )
 _PERMIT_REGIONS = {"hk": "810000", "mo": "820000", "tw": "830000"}
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-
-
-def check_character(body: str) -> str:
-    """ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True))
-    return "10X98765432"[total % 11]
 
 
 @dataclass(frozen=True)
@@ -406,49 +393,23 @@ def write_registries(folder: Path) -> dict[tuple[str, str], str]:
 
 
 def _project_file() -> str:
-    parts = [
-        "[run]",
-        'name = "unseen-names"',
-        'store = "store/yidang.duckdb"',
-        f"model = {str(MODEL)!r}",
-        "",
-    ]
-    for trust, office in enumerate(OFFICES, start=1):
-        parts += [
-            "[[sources]]",
-            f'name = "{office.name}"',
-            f'kind = "{office.kind}"',
-            f'path = "{office.file}"',
-            'encoding = "auto"',
-            f"trust = {trust}",
-            "[sources.fields]",
-            *(f'{field} = "{column}"' for field, column in office.header.items()),
-            "",
-        ]
-    return "\n".join(parts)
+    return project_file(
+        "unseen-names",
+        [
+            SourceEntry(o.name, o.kind, o.file, o.header, ('encoding = "auto"',))
+            for o in OFFICES
+        ],
+    )
 
 
 # The run and its measurements -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Measured:
-    run: RunResult
-    truth: dict[tuple[str, str], str]
-    predicted: dict[tuple[str, str], str]
-    rejects: list[dict[str, str]]
-    metrics: LinkageMetrics
 
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> Measured:
     folder = tmp_path_factory.mktemp("names")
     truth = write_registries(folder)
-    run = run_project(folder / "project.toml")
-    predicted = read_assignment(run.outputs["clusters.csv"], "person_id")
-    with run.outputs["rejects.csv"].open(encoding="utf-8", newline="") as handle:
-        rejects = list(csv.DictReader(handle))
-    return Measured(run, truth, predicted, rejects, evaluate(predicted, truth))
+    return measure(folder / "project.toml", truth)
 
 
 def test_every_record_is_clustered_exactly_once(measured: Measured) -> None:
