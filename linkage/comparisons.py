@@ -48,11 +48,18 @@ def id_number() -> Comparison:
         "(id_masked_l IS NOT NULL AND id_key_r IS NOT NULL "
         "AND id_key_r LIKE replace(id_masked_l, '*', '_'))"
     )
+    # A number its record's own birth date or sex contradicts is someone else's
+    # (an infant enrolled under the mother's number, two people sharing one): it says
+    # nothing of a record with another number, nor of another record borrowing it.
+    borrowed = (
+        "(id_conflict_l AND id_conflict_r) OR ((id_conflict_l OR id_conflict_r) "
+        "AND id_key_l IS DISTINCT FROM id_key_r)"
+    )
     return {
         "output_column_name": "id_number",
         "comparison_description": "ID number (resident ID, upgraded 15-digit, permits)",
         "comparison_levels": [
-            _null("id_evidence_l IS NULL OR id_evidence_r IS NULL"),
+            _null(f"id_evidence_l IS NULL OR id_evidence_r IS NULL OR {borrowed}"),
             _level(
                 "id_key_l = id_key_r AND NOT id_conflict_l AND NOT id_conflict_r",
                 "same ID, consistent",

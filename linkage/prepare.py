@@ -667,7 +667,11 @@ SELECT
     coalesce(
         {_ADDRESS_SQL.format(column="county_code")},
         nullif(trim(d.region_code), ''),
-        id.region_code
+        -- A number the record's own birth date or sex contradicts is someone
+        -- else's, and so is its region.
+        CASE WHEN NOT list_has_any(
+            coalesce(id.flags, []), ['id_birth_mismatch', 'id_sex_mismatch']
+        ) THEN id.region_code END
     ) AS region_code,
     nullif(d.household_id, '') AS household_id,
     d.relation_to_head,

@@ -109,6 +109,10 @@ def test_an_id_that_contradicts_the_record_marks_a_conflict(store: Store) -> Non
     assert person["id_conflict"] is True
     assert person["birth_date"] == dt.date(2024, 5, 1)
     assert "id_birth_mismatch" in _flags(store, "5")
+    # The number is someone else's, and so is the region it encodes; a record whose
+    # number is its own takes its region from it.
+    assert person["region_code"] is None
+    assert _person(store, "3")["region_code"] == "110105"
 
 
 def test_every_flag_has_a_readable_reason(store: Store) -> None:
