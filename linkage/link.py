@@ -282,7 +282,10 @@ def family_pairs(con: duckdb.DuckDBPyConnection) -> int:
 
     The mother is found by her ID number among the records that carry a household;
     the child is the member of that household born on the certificate's date with its
-    sex. A unique such member links; several (twins) go to review.
+    sex. A unique such member links; so does the one whose pinyin is the name the
+    certificate gives, and then the others born with it are not candidates at all.
+    Several with nothing to tell them apart (twins on an unnamed certificate) go to
+    review.
     """
     con.execute(
         f"""
@@ -308,11 +311,17 @@ def family_pairs(con: duckdb.DuckDBPyConnection) -> int:
                 ON m.household_key = h.household_key
                 AND (m.birth_date = c.birth_date OR m.id_birth_date = c.birth_date)
                 AND (c.sex IS NULL OR m.sex = c.sex)
+        ),
+        named AS (
+            SELECT child_id, member_id,
+                count(*) OVER (PARTITION BY child_id) AS candidates,
+                coalesce(child_pinyin = member_pinyin, FALSE) AS same_name
+            FROM members
         )
-        SELECT child_id, member_id,
-            count(*) OVER (PARTITION BY child_id) AS candidates,
-            child_pinyin IS NOT NULL AND child_pinyin = member_pinyin AS same_name
-        FROM members
+        SELECT *
+        FROM named
+        -- A twin whose name is not the one on the certificate is not its child.
+        QUALIFY same_name OR NOT bool_or(same_name) OVER (PARTITION BY child_id)
         """
     )
     con.execute(

@@ -581,3 +581,28 @@ def test_hukou_residents_enrolled_nowhere_are_flagged(run: Run) -> None:
     }
     assert len(expected) >= 20
     assert _flagged(run, "not_enrolled") == expected
+
+
+def test_a_named_certificate_is_never_sent_to_review_with_the_other_twin(
+    run: Run,
+) -> None:
+    folder = run.measured.run.project.path.parent
+    with (folder / BIRTHS.file).open(encoding="utf-8", newline="") as handle:
+        named = {
+            row[BIRTHS.header["record_id"]]
+            for row in csv.DictReader(handle)
+            if row[BIRTHS.header["name"]].strip()
+        }
+    family = [row for row in run.review if row["reason"] == "family_ambiguous"]
+    sides = [
+        record_id
+        for row in family
+        for source, record_id in (
+            (row["left_source"], row["left_record_id"]),
+            (row["right_source"], row["right_record_id"]),
+        )
+        if source == BIRTHS.name
+    ]
+
+    assert family, "the unnamed certificates of same-sex twins still go to review"
+    assert named.isdisjoint(sides)
