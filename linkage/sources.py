@@ -168,24 +168,20 @@ def locate_header(source: SourceSettings) -> tuple[str | None, int] | None:
 
 
 def _first_lines(source: SourceSettings) -> list[str]:
-    with source.path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if source.encoding == "auto":
-        encoding = "utf-16" if head.startswith(_UTF16_BOMS) else "utf-8-sig"
-    else:
-        encoding = "utf-8-sig" if source.encoding in _UTF8 else source.encoding
-    text = head.decode(encoding, errors="replace")
-    if source.encoding == "auto" and "\ufffd" in text and encoding != "utf-16":
-        text = head.decode("gb18030", errors="replace")
-    return text.lstrip("\ufeff").splitlines()[:_HEADER_SEARCH_ROWS]
+    """The first lines of a CSV, decoded as loading decodes it.
+
+    Only a project check whose columns are missing asks, so reading the whole file
+    again costs nothing on the path a run takes.
+    """
+    text, _ = decode(source.path.read_bytes(), source.encoding, str(source.path))
+    lines = text.lstrip("\ufeff").split("\n", _HEADER_SEARCH_ROWS)
+    return [line.rstrip("\r") for line in lines[:_HEADER_SEARCH_ROWS]]
 
 
 def _row_holding(
     wanted: set[str], rows: Iterator[list[object]], sheet: str | None
 ) -> tuple[str | None, int] | None:
     for number, row in enumerate(rows, start=1):
-        if number > _HEADER_SEARCH_ROWS:
-            break
         if wanted <= {xlsx_cell_text(value).strip() for value in row}:
             return sheet, number
     return None
@@ -510,16 +506,20 @@ _EXCEL_TEXT = re.compile(r'\s*="(.*)"\s*', re.DOTALL)
 
 
 def _unwrap_excel_text(value: str) -> str:
-    """The text inside an Excel text formula; any other value unchanged.
+    """The text inside an Excel text formula; any other value unchanged."""
+    inside = _excel_text(value)
+    return value if inside is None else inside
+
+
+def _excel_text(formula: str) -> str | None:
+    """The text an Excel text formula stands for, or None for any other value.
 
     Exports meant to be opened in Excel write ID numbers, phones and codes as
     ``="11010519850307001X"`` so that no digit is lost to a float; the value is
     what lies between the quotes (a doubled quote inside stands for one).
     """
-    match = _EXCEL_TEXT.fullmatch(value)
-    if match is None:
-        return value
-    return match[1].replace('""', '"')
+    match = _EXCEL_TEXT.fullmatch(formula)
+    return None if match is None else match[1].replace('""', '"')
 
 
 # XLSX and Parquet -----------------------------------------------------------------
@@ -694,8 +694,8 @@ def _computed(
                     continue
                 if not formula.startswith("="):
                     continue
-                match = _EXCEL_TEXT.fullmatch(formula)
-                if match is None:
+                inside = _excel_text(formula)
+                if inside is None:
                     raise SourceError(
                         str(source.path),
                         f"a formula ({formula[:40]}) has no stored value",
@@ -704,7 +704,7 @@ def _computed(
                         fix="open the file in Excel or WPS and save it, so that the "
                         "computed values are stored, or export the values only",
                     )
-                row[index] = match[1].replace('""', '"')
+                row[index] = inside
             yield row
     finally:
         # Close both workbooks now, even when a row is refused part way.
