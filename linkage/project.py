@@ -357,7 +357,8 @@ def _parse_source(
             )
         )
     sheet = table.get("sheet")
-    if sheet is not None and not isinstance(sheet, str):
+    sheet_ok = sheet is None or isinstance(sheet, str)
+    if not sheet_ok:
         problems.append(
             Problem(
                 where, f"sheet {sheet!r} is not a sheet name", 'such as sheet = "名单"'
@@ -375,7 +376,7 @@ def _parse_source(
         or id_scheme not in ID_SCHEMES
         or delimiter is None
         or not header_row_ok
-        or (sheet is not None and not isinstance(sheet, str))
+        or not sheet_ok
         or "record_id" not in fields
     ):
         return None
