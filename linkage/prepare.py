@@ -580,6 +580,12 @@ def _blank(value: str) -> str | None:
 # An address parsed with the record's prior region where there is one, else alone.
 _ADDRESS_SQL = "CASE WHEN ap.raw IS NULL THEN ad.{column} ELSE ap.{column} END"
 
+# The record's own birth date or sex contradicts its ID number: the number is
+# someone else's (an infant enrolled under the mother's, two people sharing one).
+_ID_CONFLICT_SQL = (
+    "list_has_any(coalesce(id.flags, []), ['id_birth_mismatch', 'id_sex_mismatch'])"
+)
+
 # The numbering sorts only each record's key and row id: sorting whole records
 # costs seconds at a million. The table is left in join order, not sorted by
 # unique_id: every reader that needs an order asks for it.
@@ -650,9 +656,7 @@ SELECT
     id.repair_candidates AS id_repair_candidates,
     coalesce(id.repaired, FALSE) AS id_repaired,
     id.masked_pattern AS id_masked,
-    list_has_any(
-        coalesce(id.flags, []), ['id_birth_mismatch', 'id_sex_mismatch']
-    ) AS id_conflict,
+    {_ID_CONFLICT_SQL} AS id_conflict,
     d.own_birth_date,
     coalesce(d.own_birth_date, id.birth_date) AS birth_date,
     coalesce(d.own_sex, id.sex) AS sex,
@@ -667,11 +671,8 @@ SELECT
     coalesce(
         {_ADDRESS_SQL.format(column="county_code")},
         nullif(trim(d.region_code), ''),
-        -- A number the record's own birth date or sex contradicts is someone
-        -- else's, and so is its region.
-        CASE WHEN NOT list_has_any(
-            coalesce(id.flags, []), ['id_birth_mismatch', 'id_sex_mismatch']
-        ) THEN id.region_code END
+        -- A conflicting number's region is someone else's too.
+        CASE WHEN NOT {_ID_CONFLICT_SQL} THEN id.region_code END
     ) AS region_code,
     nullif(d.household_id, '') AS household_id,
     d.relation_to_head,
